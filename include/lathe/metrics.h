@@ -1,0 +1,48 @@
+/* lathe ml: evaluation metrics. Accumulations in double. Binary metrics
+ * treat class 1 as positive. Metrics that are undefined on the input (AUC
+ * with one class present) return NaN. */
+#ifndef LATHE_METRICS_H
+#define LATHE_METRICS_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+double lt_accuracy(const int32_t *y, const int32_t *pred, int64_t n);
+/* Binary precision/recall/F1 of class `pos`. 0 when the denominator is 0. */
+void lt_prf_binary(const int32_t *y, const int32_t *pred, int64_t n, int32_t pos,
+                   double *precision, double *recall, double *f1);
+/* Unweighted mean over the k classes. */
+void lt_prf_macro(const int32_t *y, const int32_t *pred, int64_t n, int k,
+                  double *precision, double *recall, double *f1);
+/* ROC AUC of scores for class 1 (ties handled by mid-ranks). */
+double lt_roc_auc(const int32_t *y, const double *score, int64_t n);
+/* Area under the precision-recall curve as average precision (sklearn's). */
+double lt_pr_auc(const int32_t *y, const double *score, int64_t n);
+/* Mean cross-entropy; proba is n x k row-major, clipped to [1e-15, 1-1e-15]. */
+double lt_log_loss(const int32_t *y, const float *proba, int64_t n, int k);
+/* cm is k x k, row = true class, col = predicted. */
+void lt_confusion(const int32_t *y, const int32_t *pred, int64_t n, int k, int64_t *cm);
+
+double lt_rmse(const double *y, const double *pred, int64_t n);
+double lt_mae(const double *y, const double *pred, int64_t n);
+double lt_r2(const double *y, const double *pred, int64_t n);
+
+/* All classification metrics at once. For k == 2, precision/recall/f1 are
+ * of class 1 and roc_auc/pr_auc use proba[:,1]; for k > 2 they are macro
+ * averages and roc_auc is the one-vs-rest macro average. */
+typedef struct lt_class_metrics {
+    double accuracy, precision, recall, f1, f1_macro, roc_auc, pr_auc, log_loss;
+} lt_class_metrics;
+int lt_class_metrics_compute(const int32_t *y, const float *proba, int64_t n, int k,
+                             lt_class_metrics *out);
+
+typedef struct lt_reg_metrics { double rmse, mae, r2; } lt_reg_metrics;
+int lt_reg_metrics_compute(const double *y, const double *pred, int64_t n, lt_reg_metrics *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,92 @@
+/* lathe ml: a pipeline is what a saved model is: the input schema and
+ * fitted transforms (lt_prep), the target's description (name, task, class
+ * names), the estimator, its training metrics and provenance. Predicting
+ * from a raw table with the same columns just works.
+ */
+#ifndef LATHE_PIPELINE_H
+#define LATHE_PIPELINE_H
+
+#include "metrics.h"
+#include "model.h"
+#include "table.h"
+#include "transform.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lt_pipeline_spec {
+    const char *model;                 /* registry name, default "logreg" */
+    const char *target;                /* NULL for unsupervised models */
+    const char *const *drop;           /* columns never used as features */
+    int ndrop;
+    const char *const *param_keys;     /* model parameters as text */
+    const char *const *param_values;
+    int nparams;
+    lt_prep_params prep;
+    /* -1 (default): classification if the model only classifies, or the
+     * target is categorical, or (for models that do both) the target has
+     * at most 20 distinct integer values; else regression. */
+    int task;
+    uint64_t seed;
+    lt_progress_fn progress;
+    void *progress_user;
+} lt_pipeline_spec;
+
+lt_pipeline_spec lt_pipeline_spec_default(void);
+
+typedef struct lt_pipeline lt_pipeline;
+
+/* Fit on rows (NULL = all) of t. Features = every column but the target and
+ * `drop`. Rows whose target is missing are skipped. */
+int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
+                    const lt_pipeline_spec *spec, lt_pipeline **out);
+void lt_pipeline_free(lt_pipeline *p);  /* NULL-safe */
+
+/* pred: n values (regression value, class index, anomaly flag, cluster);
+ * proba (may be NULL): n x lt_pipeline_nproba(p). */
+int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba);
+int lt_pipeline_nproba(const lt_pipeline *p);
+
+/* Evaluation of a pipeline on labelled rows (NULL = all rows of t). */
+typedef struct lt_eval {
+    lt_task task;
+    int64_t n;
+    lt_class_metrics cls;      /* classification */
+    lt_reg_metrics reg;        /* regression */
+    double predict_seconds;
+} lt_eval;
+int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                         int64_t nrows, lt_eval *out);
+/* {"accuracy":..,"f1":..} or {"rmse":..}: malloc'd JSON object text. */
+char *lt_eval_metrics_json(const lt_eval *e);
+
+/* Accessors. */
+lt_task lt_pipeline_task(const lt_pipeline *p);
+const char *lt_pipeline_model_name(const lt_pipeline *p);
+const lt_model *lt_pipeline_model(const lt_pipeline *p);
+const lt_prep *lt_pipeline_prep(const lt_pipeline *p);
+const char *lt_pipeline_target(const lt_pipeline *p);      /* NULL if unsupervised */
+int lt_pipeline_nclass(const lt_pipeline *p);
+const char *lt_pipeline_class_name(const lt_pipeline *p, int k);
+/* Class index of a target value given as text ("1", "fail"), or -1. */
+int lt_pipeline_class_index(const lt_pipeline *p, const char *value);
+/* Target column of t as class indices (classification) or values; rows
+ * whose class is unknown are an LT_EINVAL error naming the row and value. */
+int lt_pipeline_target_values(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                              int64_t nrows, float *y);
+
+/* Free-form JSON objects kept with the model (copied; text may be NULL). */
+int lt_pipeline_set_metrics_json(lt_pipeline *p, const char *json);
+const char *lt_pipeline_metrics_json(const lt_pipeline *p);
+int lt_pipeline_set_provenance_json(lt_pipeline *p, const char *json);
+const char *lt_pipeline_provenance_json(const lt_pipeline *p);
+
+/* To/from a state plus one JSON text (the model file's metadata). */
+int lt_pipeline_to_state(const lt_pipeline *p, lt_state *st, char **meta_json);
+int lt_pipeline_from_state(const lt_state *st, const char *meta_json, lt_pipeline **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
