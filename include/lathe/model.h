@@ -37,6 +37,12 @@ typedef struct lt_param_spec {
     const char *help;
 } lt_param_spec;
 
+/* Range helpers for lt_param_spec.min/max: LT_PARAM_GT0 as min means the
+ * value must be strictly positive ("> 0"); LT_PARAM_NOMAX as max means no
+ * upper bound. */
+#define LT_PARAM_GT0 4.9406564584124654e-324
+#define LT_PARAM_NOMAX 1e308
+
 typedef struct lt_model lt_model;
 
 /* Progress callback for long fits: iteration, total (0 = unknown), loss. */

@@ -37,6 +37,11 @@ lt_pipeline_spec lt_pipeline_spec_default(void);
 
 typedef struct lt_pipeline lt_pipeline;
 
+/* The task lt_pipeline_fit would choose for this table and spec (rows NULL
+ * = all), so callers can pick a stratified split before fitting. */
+int lt_pipeline_guess_task(const lt_table *t, const int64_t *rows, int64_t nrows,
+                           const lt_pipeline_spec *spec, lt_task *out);
+
 /* Fit on rows (NULL = all) of t. Features = every column but the target and
  * `drop`. Rows whose target is missing are skipped. */
 int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,

@@ -1,0 +1,80 @@
+/* The `lathe` command: one file per subcommand, shared helpers here.
+ * No algorithms in cli/: it parses flags, calls the library, prints. */
+#ifndef LATHE_CLI_H
+#define LATHE_CLI_H
+
+#include "lathe/lathe.h"
+
+#include <stdio.h>
+
+/* Exit codes (DESIGN.md): 0 ok, 1 failure, 2 usage error. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* One flag of a subcommand. arg = NULL for a switch, else the value's
+ * placeholder shown in --help ("FILE"). */
+typedef struct cli_flag {
+    const char *name;   /* without the dashes */
+    const char *arg;
+    const char *help;
+} cli_flag;
+
+typedef struct cli_cmd {
+    const char *name;
+    const char *summary;
+    const char *usage;      /* after "lathe NAME " */
+    const char *details;    /* paragraph after the flags, may be NULL */
+    const cli_flag *flags;  /* terminated by {NULL} */
+} cli_cmd;
+
+/* Parsed flags: values[i] is the value of flags[i] (a switch holds "1"),
+ * NULL if absent. */
+typedef struct cli_args {
+    const cli_cmd *cmd;
+    const char *values[64];
+    int json, quiet;
+} cli_args;
+
+/* Parses argv (after the subcommand). Returns -1 after printing help (the
+ * caller exits 0), CLI_USAGE after printing a usage error, or CLI_OK. The
+ * flags --help, --json, --quiet and --threads N are accepted everywhere. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a);
+const char *cli_get(const cli_args *a, const char *name);
+/* Numeric flag with validation; prints a usage error and returns CLI_USAGE. */
+int cli_get_double(const cli_args *a, const char *name, double def, double *out);
+int cli_get_int(const cli_args *a, const char *name, long def, long *out);
+/* Split "a,b,c" into a NULL-terminated malloc'd array of malloc'd strings. */
+char **cli_split_list(const char *s, int *n);
+void cli_free_list(char **list);
+
+/* "lathe CMD: error: <lt_last_error()>" on stderr; returns CLI_FAIL. */
+int cli_fail(const cli_args *a, const char *what);
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Progress line on stderr (only on a terminal, never with --quiet). */
+void cli_progress(const cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cli_progress_done(const cli_args *a);
+/* lt_progress_fn that prints "iter i/total loss x" through cli_progress. */
+void cli_model_progress(void *args, int64_t iter, int64_t total, double loss);
+
+/* Print a metrics JSON object as a two-column table. */
+void cli_print_metrics(FILE *f, const char *metrics_json);
+/* Write a table as CSV to a stream (header, quoting as needed). */
+int cli_write_csv(FILE *f, const lt_table *t);
+
+/* Subcommands. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
+
+
+
+/* Read a CSV for a saved model: its numeric inputs must be numbers
+ * (file:line:column error otherwise) and its categorical inputs are read
+ * as text. */
+int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out);
+const char *cli_task_name(lt_task t);
+#endif

@@ -1,0 +1,100 @@
+/* lathe info: what a saved model is and what it expects. */
+#include "cli.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+static const cli_flag flags[] = {
+    {"model", "FILE", "saved model (.lt); may also be given as the only argument"},
+    {NULL, NULL, NULL},
+};
+
+static const cli_cmd cmd = {
+    "info", "Describe a saved model: type, task, target and classes, input columns,\n"
+            "parameters, metrics and provenance.",
+    "FILE | --model FILE", NULL, flags,
+};
+
+int cmd_info(int argc, char **argv)
+{
+    /* Accept "lathe info FILE" as well as --model FILE. */
+    const char *path = NULL;
+    char *args2[3];
+    if (argc == 2 && argv[1][0] != '-') {
+        path = argv[1];
+        args2[0] = argv[0];
+        args2[1] = NULL;
+        argc = 1;
+        argv = args2;
+    }
+    cli_args a;
+    int rc = cli_parse(&cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    if (!path)
+        path = cli_get(&a, "model");
+    if (!path)
+        return cli_usage_error(&cmd, "which model? give FILE or --model FILE");
+    lt_pipeline *p = NULL;
+    if (lt_pipeline_load(path, &p))
+        return cli_fail(&a, "loading model");
+    const lt_prep *prep = lt_pipeline_prep(p);
+    char *params = lt_model_params_json(lt_pipeline_model(p));
+    json_t *o = json_object();
+    json_object_set_new(o, "file", json_string(path));
+    json_object_set_new(o, "model", json_string(lt_pipeline_model_name(p)));
+    json_object_set_new(o, "task", json_string(cli_task_name(lt_pipeline_task(p))));
+    if (lt_pipeline_target(p))
+        json_object_set_new(o, "target", json_string(lt_pipeline_target(p)));
+    json_t *cls = json_array();
+    for (int k = 0; k < lt_pipeline_nclass(p); k++)
+        json_array_append_new(cls, json_string(lt_pipeline_class_name(p, k)));
+    json_object_set_new(o, "classes", cls);
+    json_t *in = json_array();
+    for (int j = 0; j < lt_prep_nin(prep); j++)
+        json_array_append_new(in, json_pack("{s:s,s:s}", "name", lt_prep_in_name(prep, j), "type",
+                                            lt_prep_in_type(prep, j) == LT_COL_NUM ? "numeric"
+                                                                                    : "categorical"));
+    json_object_set_new(o, "inputs", in);
+    json_object_set_new(o, "features", json_integer(lt_prep_nout(prep)));
+    json_object_set_new(o, "params", params ? json_loads(params, 0, NULL) : json_object());
+    const char *m = lt_pipeline_metrics_json(p), *pv = lt_pipeline_provenance_json(p);
+    json_object_set_new(o, "metrics", m ? json_loads(m, 0, NULL) : json_object());
+    json_object_set_new(o, "provenance", pv ? json_loads(pv, 0, NULL) : json_object());
+    if (a.json) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        printf("%s\n", s);
+        free(s);
+    } else {
+        printf("model     %s (%s)\n", lt_pipeline_model_name(p), cli_task_name(lt_pipeline_task(p)));
+        if (lt_pipeline_target(p))
+            printf("target    %s\n", lt_pipeline_target(p));
+        if (lt_pipeline_nclass(p)) {
+            printf("classes  ");
+            for (int k = 0; k < lt_pipeline_nclass(p); k++)
+                printf(" %s", lt_pipeline_class_name(p, k));
+            printf("\n");
+        }
+        printf("inputs    %d columns -> %lld features\n", lt_prep_nin(prep),
+               (long long)lt_prep_nout(prep));
+        for (int j = 0; j < lt_prep_nin(prep); j++)
+            printf("  %-32s %s\n", lt_prep_in_name(prep, j),
+                   lt_prep_in_type(prep, j) == LT_COL_NUM ? "numeric" : "categorical");
+        printf("params    %s\n", params ? params : "{}");
+        json_t *mj = json_object_get(o, "metrics");
+        json_t *ev = json_object_get(mj, "evaluated_on");
+        if (json_is_string(ev)) {
+            json_t *mm = json_object_get(mj, json_string_value(ev));
+            char *s = mm ? json_dumps(mm, JSON_COMPACT) : NULL;
+            printf("metrics on %s rows:\n", json_string_value(ev));
+            cli_print_metrics(stdout, s);
+            free(s);
+        }
+        if (pv)
+            printf("provenance %s\n", pv);
+    }
+    json_decref(o);
+    free(params);
+    lt_pipeline_free(p);
+    return CLI_OK;
+}

@@ -1,0 +1,434 @@
+/* lathe train: read a CSV, split, fit a pipeline, evaluate, save. */
+#include "cli.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+
+static const cli_flag flags[] = {
+    {"data", "FILE", "training data (CSV, optionally gzip)"},
+    {"target", "COL", "column to predict"},
+    {"drop", "COLS", "comma-separated columns not to use as features (ids, leaking labels)"},
+    {"model", "NAME", "model type (default logreg; 'lathe models' lists them)"},
+    {"solver", "NAME", "solver of the model (e.g. lbfgs, newton, gd, sgd, lstsq)"},
+    {"param", "K=V,..", "model parameters, e.g. C=0.5,max_iter=200"},
+    {"task", "TASK", "classification or regression (default: guessed from the target)"},
+    {"test-size", "F", "fraction held out for evaluation (default 0.2; 0 = train on all rows)"},
+    {"test", "FILE", "evaluate on this file instead of a held-out part"},
+    {"split", "HOW", "random | stratified | group:COL | time:COL (default: stratified for "
+                     "classification, random for regression)"},
+    {"seed", "N", "random seed for the split and the model (default 42)"},
+    {"scale", "KIND", "standard | minmax | none (default standard)"},
+    {"impute", "KIND", "mean | median | most_frequent for numeric columns (default mean)"},
+    {"out", "FILE", "where to save the model (default lathe-data/models/TARGET.lt)"},
+    {NULL, NULL, NULL},
+};
+
+static const cli_cmd cmd = {
+    "train", "Train a model on a table, print its metrics on held-out rows, and save it.",
+    "--data FILE --target COL [--model NAME] [--drop COLS] [--out FILE]",
+    "The saved model holds the input schema, the fitted transforms, the estimator, its metrics\n"
+    "and provenance: 'lathe predict --model FILE --data NEW.csv' works on raw rows.\n"
+    "Example: lathe train --data ai4i2020.csv --target 'Machine failure' \\\n"
+    "           --drop UDI,'Product ID',TWF,HDF,PWF,OSF,RNF --out failure.lt",
+    flags,
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Codes of a column for stratification or grouping: categorical codes, or
+ * numeric values numbered in ascending order. Missing -> -1. */
+static int64_t *column_codes(const lt_table *t, int j)
+{
+    int64_t n = lt_table_nrows(t);
+    int64_t *c = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    if (!c)
+        return NULL;
+    if (lt_table_col_type(t, j) == LT_COL_CAT) {
+        const int32_t *k = lt_table_cat(t, j);
+        for (int64_t i = 0; i < n; i++)
+            c[i] = k[i];
+        return c;
+    }
+    const double *v = lt_table_num(t, j);
+    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (!u) {
+        free(c);
+        return NULL;
+    }
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            u[m++] = v[i];
+    qsort(u, (size_t)m, sizeof(double), cmp_double);
+    int64_t d = 0;
+    for (int64_t i = 0; i < m; i++)
+        if (!i || u[i] != u[d - 1])
+            u[d++] = u[i];
+    for (int64_t i = 0; i < n; i++) {
+        if (isnan(v[i])) {
+            c[i] = -1;
+            continue;
+        }
+        int64_t lo = 0, hi = d - 1;
+        while (lo < hi) {
+            int64_t mid = (lo + hi) / 2;
+            if (u[mid] < v[i])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        c[i] = lo;
+    }
+    free(u);
+    return c;
+}
+
+static int make_split(const cli_args *a, const lt_table *t, const char *how, double frac,
+                      uint64_t seed, const lt_pipeline_spec *spec, lt_task task, lt_split *s)
+{
+    int64_t n = lt_table_nrows(t);
+    if (!how)
+        how = task == LT_TASK_CLASSIFICATION && spec->target ? "stratified" : "random";
+    if (!strcmp(how, "random"))
+        return lt_split_random(n, frac, seed, s);
+    if (!strcmp(how, "stratified")) {
+        if (!spec->target)
+            return lt_error(LT_EINVAL, "--split stratified needs --target");
+        int j = lt_table_require(t, spec->target);
+        if (j < 0)
+            return LT_ENOTFOUND;
+        int64_t *c = column_codes(t, j);
+        int32_t *lab = c ? lt_malloc(sizeof(int32_t) * (size_t)n) : NULL;
+        int rc = lab ? LT_OK : LT_ENOMEM;
+        for (int64_t i = 0; !rc && i < n; i++)
+            lab[i] = c[i] < 0 ? 0 : (int32_t)c[i];
+        if (!rc)
+            rc = lt_split_stratified(lab, n, frac, seed, s);
+        free(c);
+        free(lab);
+        return rc;
+    }
+    if (!strncmp(how, "group:", 6) || !strncmp(how, "time:", 5)) {
+        const char *col = strchr(how, ':') + 1;
+        int j = lt_table_require(t, col);
+        if (j < 0)
+            return lt_error_wrap(LT_ENOTFOUND, "--split %s: ", how);
+        if (how[0] == 'g') {
+            int64_t *g = column_codes(t, j);
+            if (!g)
+                return LT_ENOMEM;
+            int rc = lt_split_group(g, n, frac, seed, s);
+            free(g);
+            return rc;
+        }
+        if (lt_table_col_type(t, j) == LT_COL_NUM)
+            return lt_split_time(lt_table_num(t, j), n, frac, s);
+        /* Text timestamps (ISO 8601) order as strings: rank the levels. */
+        int64_t *c = column_codes(t, j);
+        double *tm = c ? lt_malloc(sizeof(double) * (size_t)n) : NULL;
+        int rc = tm ? LT_OK : LT_ENOMEM;
+        int nl = lt_table_cat_nlevels(t, j);
+        for (int64_t i = 0; !rc && i < n; i++) {
+            int rank = 0;
+            const char *mine = c[i] < 0 ? "" : lt_table_cat_level(t, j, (int)c[i]);
+            for (int k = 0; k < nl && nl < 100000; k++)
+                rank += strcmp(lt_table_cat_level(t, j, k), mine) < 0;
+            tm[i] = rank;
+        }
+        if (!rc)
+            rc = lt_split_time(tm, n, frac, s);
+        free(c);
+        free(tm);
+        return rc;
+    }
+    (void)a;
+    return lt_error(LT_EINVAL, "--split must be random, stratified, group:COL or time:COL, got '%s'",
+                    how);
+}
+
+static uint32_t file_crc32(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char buf[1 << 16];
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crc = crc32(crc, buf, (uInt)n);
+    fclose(f);
+    return (uint32_t)crc;
+}
+
+static int mkdir_parents(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    free(p);
+    return 0;
+}
+
+static const char *task_word(lt_task t)
+{
+    static const char *w[] = {"regression", "classification", "anomaly", "cluster"};
+    return w[t];
+}
+
+int cmd_train(int argc, char **argv)
+{
+    cli_args a;
+    int rc = cli_parse(&cmd, argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CLI_OK : rc;
+    const char *data = cli_get(&a, "data"), *target = cli_get(&a, "target");
+    if (!data)
+        return cli_usage_error(&cmd, "--data is required");
+
+    lt_pipeline_spec spec = lt_pipeline_spec_default();
+    spec.target = target;
+    if (cli_get(&a, "model"))
+        spec.model = cli_get(&a, "model");
+    const lt_model_vtable *vt = lt_model_find(spec.model);
+    if (!vt) {
+        lt_model *m = NULL;
+        lt_model_new(spec.model, &m);
+        return cli_usage_error(&cmd, "%s", lt_last_error());
+    }
+    if (!target && !vt->unsupervised_task)
+        return cli_usage_error(&cmd, "--target is required for model '%s'", vt->name);
+    double frac;
+    long seed;
+    if ((rc = cli_get_double(&a, "test-size", 0.2, &frac)) || (rc = cli_get_int(&a, "seed", 42, &seed)))
+        return rc;
+    if (frac < 0 || frac >= 1)
+        return cli_usage_error(&cmd, "--test-size must be in [0, 1), got %g", frac);
+    spec.seed = (uint64_t)seed;
+    const char *task = cli_get(&a, "task");
+    if (task) {
+        if (!strcmp(task, "classification"))
+            spec.task = LT_TASK_CLASSIFICATION;
+        else if (!strcmp(task, "regression"))
+            spec.task = LT_TASK_REGRESSION;
+        else
+            return cli_usage_error(&cmd, "--task must be classification or regression");
+    }
+    const char *scale = cli_get(&a, "scale"), *impute = cli_get(&a, "impute");
+    if (scale) {
+        if (!strcmp(scale, "standard")) spec.prep.scale = LT_SCALE_STANDARD;
+        else if (!strcmp(scale, "minmax")) spec.prep.scale = LT_SCALE_MINMAX;
+        else if (!strcmp(scale, "none")) spec.prep.scale = LT_SCALE_NONE;
+        else return cli_usage_error(&cmd, "--scale must be standard, minmax or none");
+    }
+    if (impute) {
+        if (!strcmp(impute, "mean")) spec.prep.impute = LT_IMPUTE_MEAN;
+        else if (!strcmp(impute, "median")) spec.prep.impute = LT_IMPUTE_MEDIAN;
+        else if (!strcmp(impute, "most_frequent")) spec.prep.impute = LT_IMPUTE_MOST_FREQUENT;
+        else return cli_usage_error(&cmd, "--impute must be mean, median or most_frequent");
+    }
+
+    /* Model parameters: --solver plus --param K=V,... */
+    int np = 0, nd = 0;
+    char **plist = cli_get(&a, "param") ? cli_split_list(cli_get(&a, "param"), &np) : NULL;
+    char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
+    const char *keys[70], *vals[70];
+    char *kv[70];
+    int nkv = 0;
+    if (np > 64)
+        return cli_usage_error(&cmd, "too many --param entries");
+    if (cli_get(&a, "solver")) {
+        keys[nkv] = "solver";
+        vals[nkv++] = cli_get(&a, "solver");
+    }
+    for (int i = 0; i < np; i++) {
+        char *eq = strchr(plist[i], '=');
+        if (!eq)
+            return cli_usage_error(&cmd, "--param entries are KEY=VALUE, got '%s'", plist[i]);
+        kv[i] = plist[i];
+        *eq = '\0';
+        keys[nkv] = plist[i];
+        vals[nkv++] = eq + 1;
+    }
+    spec.param_keys = keys;
+    spec.param_values = vals;
+    spec.nparams = nkv;
+    spec.drop = (const char *const *)drop;
+    spec.ndrop = nd;
+    spec.progress = cli_model_progress;
+    spec.progress_user = &a;
+    (void)kv;
+
+    int exit_code = CLI_FAIL;
+    lt_table *t = NULL, *test = NULL;
+    lt_pipeline *p = NULL;
+    lt_split split = {0};
+    char *metrics = NULL, *train_metrics = NULL;
+    char out_default[512];
+    const char *out = cli_get(&a, "out");
+
+    cli_progress(&a, "reading %s", data);
+    if (lt_csv_read(data, NULL, &t)) {
+        cli_fail(&a, "reading data");
+        goto done;
+    }
+    lt_task guessed;
+    if (lt_pipeline_guess_task(t, NULL, 0, &spec, &guessed)) {
+        cli_fail(&a, NULL);
+        goto done;
+    }
+    const char *test_file = cli_get(&a, "test");
+    int holdout = !test_file && frac > 0;
+    if (holdout && make_split(&a, t, cli_get(&a, "split"), frac, spec.seed, &spec, guessed, &split)) {
+        cli_fail(&a, "splitting");
+        goto done;
+    }
+    double t0 = lt_now();
+    cli_progress(&a, "training %s on %lld rows", spec.model,
+                 (long long)(holdout ? split.ntrain : lt_table_nrows(t)));
+    if (lt_pipeline_fit(t, holdout ? split.train : NULL, split.ntrain, &spec, &p)) {
+        cli_fail(&a, "training");
+        goto done;
+    }
+    double fit_seconds = lt_now() - t0;
+    cli_progress_done(&a);
+
+    /* Evaluate on the held-out part, the --test file, or (said so) the training rows. */
+    lt_eval ev;
+    const char *evaluated_on = "test";
+    int eval_ok = 1;
+    if (test_file) {
+        lt_csv_options o = lt_csv_options_default();
+        if (lt_csv_read(test_file, &o, &test)) {
+            cli_fail(&a, "reading --test");
+            goto done;
+        }
+        eval_ok = !lt_pipeline_evaluate(p, test, NULL, 0, &ev);
+    } else if (holdout) {
+        eval_ok = !lt_pipeline_evaluate(p, t, split.test, split.ntest, &ev);
+    } else {
+        evaluated_on = "train";
+        eval_ok = !lt_pipeline_evaluate(p, t, NULL, 0, &ev);
+    }
+    int can_eval = lt_pipeline_task(p) <= LT_TASK_CLASSIFICATION;
+    if (can_eval && !eval_ok) {
+        cli_fail(&a, "evaluating");
+        goto done;
+    }
+    if (can_eval)
+        metrics = lt_eval_metrics_json(&ev);
+    double predict_seconds = can_eval ? ev.predict_seconds : 0;
+    if (can_eval && holdout) {
+        lt_eval tr;
+        if (!lt_pipeline_evaluate(p, t, split.train, split.ntrain, &tr))
+            train_metrics = lt_eval_metrics_json(&tr);
+    }
+
+    /* Metrics and provenance travel with the model. */
+    json_t *mj = json_object();
+    json_object_set_new(mj, "evaluated_on", json_string(evaluated_on));
+    if (metrics)
+        json_object_set_new(mj, evaluated_on, json_loads(metrics, 0, NULL));
+    if (train_metrics)
+        json_object_set_new(mj, "train", json_loads(train_metrics, 0, NULL));
+    json_object_set_new(mj, "fit_seconds", json_real(fit_seconds));
+    char *mtext = json_dumps(mj, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    lt_pipeline_set_metrics_json(p, mtext);
+    free(mtext);
+    json_decref(mj);
+    char crc[16], created[32];
+    snprintf(crc, sizeof crc, "%08x", file_crc32(data));
+    time_t now = time(NULL);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_t *pv = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "data", data, "data_crc32", crc,
+                           "rows", (json_int_t)lt_table_nrows(t), "train_rows",
+                           (json_int_t)(holdout ? split.ntrain : lt_table_nrows(t)), "test_rows",
+                           (json_int_t)(holdout ? split.ntest : test ? lt_table_nrows(test) : 0),
+                           "seed", (json_int_t)spec.seed, "lathe_version", LATHE_VERSION,
+                           "created", created, "threads", lt_get_threads());
+    char *ptext = json_dumps(pv, JSON_COMPACT);
+    lt_pipeline_set_provenance_json(p, ptext);
+    free(ptext);
+    json_decref(pv);
+
+    if (!out) {
+        char safe[200];
+        const char *base = target ? target : spec.model;
+        size_t k = 0;
+        for (; base[k] && k < sizeof safe - 1; k++)
+            safe[k] = (base[k] == '/' || base[k] == ' ') ? '_' : base[k];
+        safe[k] = '\0';
+        snprintf(out_default, sizeof out_default, "lathe-data/models/%s.lt", safe);
+        out = out_default;
+    }
+    mkdir_parents(out);
+    if (lt_pipeline_save(p, out)) {
+        cli_fail(&a, "saving model");
+        goto done;
+    }
+
+    if (a.json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "model", json_string(spec.model));
+        json_object_set_new(o, "task", json_string(task_word(lt_pipeline_task(p))));
+        if (target)
+            json_object_set_new(o, "target", json_string(target));
+        json_object_set_new(o, "evaluated_on", json_string(evaluated_on));
+        json_object_set_new(o, "metrics", metrics ? json_loads(metrics, 0, NULL) : json_object());
+        if (train_metrics)
+            json_object_set_new(o, "train_metrics", json_loads(train_metrics, 0, NULL));
+        json_object_set_new(o, "fit_seconds", json_real(fit_seconds));
+        json_object_set_new(o, "predict_seconds", json_real(predict_seconds));
+        json_object_set_new(o, "train_rows", json_integer(holdout ? split.ntrain : lt_table_nrows(t)));
+        json_object_set_new(o, "test_rows", json_integer(can_eval ? ev.n : 0));
+        json_object_set_new(o, "features", json_integer(lt_prep_nout(lt_pipeline_prep(p))));
+        json_object_set_new(o, "out", json_string(out));
+        char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("model     %s (%s)\n", spec.model, task_word(lt_pipeline_task(p)));
+        if (target)
+            printf("target    %s", target);
+        if (lt_pipeline_nclass(p))
+            printf(" (%d classes)", lt_pipeline_nclass(p));
+        printf("\nrows      %lld train, %lld %s\n",
+               (long long)(holdout ? split.ntrain : lt_table_nrows(t)), (long long)(can_eval ? ev.n : 0),
+               evaluated_on);
+        printf("features  %lld (from %d columns)\n", (long long)lt_prep_nout(lt_pipeline_prep(p)),
+               lt_prep_nin(lt_pipeline_prep(p)));
+        printf("fit       %.3f s   predict %.3f s\n\n", fit_seconds, predict_seconds);
+        if (metrics) {
+            printf("metrics on %s rows:\n", evaluated_on);
+            cli_print_metrics(stdout, metrics);
+        }
+        printf("\nsaved model to %s\n", out);
+    }
+    exit_code = CLI_OK;
+done:
+    cli_progress_done(&a);
+    free(metrics);
+    free(train_metrics);
+    lt_split_free(&split);
+    lt_pipeline_free(p);
+    lt_table_free(t);
+    lt_table_free(test);
+    cli_free_list(plist);
+    cli_free_list(drop);
+    return exit_code;
+}

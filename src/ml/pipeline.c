@@ -1,0 +1,688 @@
+/* A pipeline = input schema + fitted transforms + target description +
+ * estimator + metrics + provenance: everything a saved model needs to
+ * predict from a raw table. */
+#include "lathe/pipeline.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LT_MAX_CLASSES 1000
+
+struct lt_pipeline {
+    char *model_name;
+    lt_model *model;
+    lt_prep *prep;
+    lt_task task;
+    char *target;     /* NULL when unsupervised */
+    int nclass;
+    char **classes;   /* class names, as they appear in the target column */
+    char *metrics_json, *provenance_json;
+};
+
+lt_pipeline_spec lt_pipeline_spec_default(void)
+{
+    lt_pipeline_spec s;
+    memset(&s, 0, sizeof s);
+    s.model = "logreg";
+    s.prep = lt_prep_params_default();
+    s.task = -1;
+    s.seed = 42;
+    return s;
+}
+
+void lt_pipeline_free(lt_pipeline *p)
+{
+    if (!p)
+        return;
+    free(p->model_name);
+    lt_model_free(p->model);
+    lt_prep_free(p->prep);
+    free(p->target);
+    for (int k = 0; k < p->nclass; k++)
+        free(p->classes[k]);
+    free(p->classes);
+    free(p->metrics_json);
+    free(p->provenance_json);
+    free(p);
+}
+
+static const char *task_name(lt_task t)
+{
+    switch (t) {
+    case LT_TASK_REGRESSION: return "regression";
+    case LT_TASK_CLASSIFICATION: return "classification";
+    case LT_TASK_ANOMALY: return "anomaly";
+    case LT_TASK_CLUSTER: return "cluster";
+    }
+    return "unknown";
+}
+
+static int task_from_name(const char *s, lt_task *t)
+{
+    for (int i = 0; i <= LT_TASK_CLUSTER; i++)
+        if (strcmp(s, task_name((lt_task)i)) == 0) {
+            *t = (lt_task)i;
+            return LT_OK;
+        }
+    return lt_error(LT_ECORRUPT, "model metadata: unknown task '%s'", s);
+}
+
+/* Text of a target cell: the level for categorical, %.15g for numbers;
+ * NULL when missing. */
+static const char *target_text(const lt_table *t, int j, int64_t i, char *buf, size_t cap)
+{
+    if (lt_table_col_type(t, j) == LT_COL_CAT) {
+        int32_t c = lt_table_cat(t, j)[i];
+        return c < 0 ? NULL : lt_table_cat_level(t, j, c);
+    }
+    double v = lt_table_num(t, j)[i];
+    if (isnan(v))
+        return NULL;
+    snprintf(buf, cap, "%.15g", v);
+    return buf;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Class names of the target over `rows`: categorical levels in level order
+ * (those present), numeric values ascending. */
+static int collect_classes(lt_pipeline *p, const lt_table *t, int j, const int64_t *rows,
+                           int64_t n)
+{
+    if (lt_table_col_type(t, j) == LT_COL_CAT) {
+        int nl = lt_table_cat_nlevels(t, j);
+        char *seen = lt_calloc((size_t)nl + 1, 1);
+        if (!seen)
+            return LT_ENOMEM;
+        const int32_t *c = lt_table_cat(t, j);
+        for (int64_t i = 0; i < n; i++)
+            if (c[rows[i]] >= 0)
+                seen[c[rows[i]]] = 1;
+        p->classes = lt_calloc((size_t)nl + 1, sizeof(char *));
+        for (int k = 0; p->classes && k < nl; k++)
+            if (seen[k])
+                p->classes[p->nclass++] = lt_strdup(lt_table_cat_level(t, j, k));
+        free(seen);
+        return p->classes ? LT_OK : LT_ENOMEM;
+    }
+    const double *v = lt_table_num(t, j);
+    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (!u)
+        return LT_ENOMEM;
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (!isnan(v[rows[i]]))
+            u[m++] = v[rows[i]];
+    qsort(u, (size_t)m, sizeof(double), cmp_double);
+    int64_t distinct = 0;
+    for (int64_t i = 0; i < m; i++)
+        if (i == 0 || u[i] != u[i - 1])
+            u[distinct++] = u[i];
+    if (distinct > LT_MAX_CLASSES) {
+        free(u);
+        return lt_error(LT_EINVAL,
+                        "target '%s' has %lld distinct values: too many classes for "
+                        "classification (is this a regression target?)",
+                        lt_table_col_name(t, j), (long long)distinct);
+    }
+    p->classes = lt_calloc((size_t)distinct + 1, sizeof(char *));
+    for (int64_t k = 0; p->classes && k < distinct; k++) {
+        char buf[64];
+        snprintf(buf, sizeof buf, "%.15g", u[k]);
+        p->classes[p->nclass++] = lt_strdup(buf);
+    }
+    free(u);
+    return p->classes ? LT_OK : LT_ENOMEM;
+}
+
+int lt_pipeline_class_index(const lt_pipeline *p, const char *value)
+{
+    for (int k = 0; k < p->nclass; k++)
+        if (strcmp(p->classes[k], value) == 0)
+            return k;
+    /* Numbers written differently ("1.0" vs "1") still match. */
+    char *end;
+    double v = strtod(value, &end);
+    if (end != value && *end == '\0')
+        for (int k = 0; k < p->nclass; k++) {
+            char *e2;
+            double c = strtod(p->classes[k], &e2);
+            if (e2 != p->classes[k] && *e2 == '\0' && c == v)
+                return k;
+        }
+    return -1;
+}
+
+/* Auto task: classification when the model only classifies, the target
+ * is categorical, or it has few distinct integer values. */
+static lt_task choose_task(const lt_model_vtable *vt, const lt_table *t, int j,
+                           const int64_t *rows, int64_t n)
+{
+    if (!vt->supports_regression)
+        return LT_TASK_CLASSIFICATION;
+    if (!vt->supports_classification)
+        return LT_TASK_REGRESSION;
+    if (lt_table_col_type(t, j) == LT_COL_CAT)
+        return LT_TASK_CLASSIFICATION;
+    const double *v = lt_table_num(t, j);
+    double seen[21];
+    int nseen = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = v[rows[i]];
+        if (isnan(x))
+            continue;
+        if (x != floor(x))
+            return LT_TASK_REGRESSION;
+        int k = 0;
+        while (k < nseen && seen[k] != x)
+            k++;
+        if (k == nseen) {
+            if (nseen == 20)
+                return LT_TASK_REGRESSION;
+            seen[nseen++] = x;
+        }
+    }
+    return LT_TASK_CLASSIFICATION;
+}
+
+int lt_pipeline_guess_task(const lt_table *t, const int64_t *rows, int64_t nrows,
+                           const lt_pipeline_spec *spec, lt_task *out)
+{
+    const lt_model_vtable *vt = lt_model_find(spec->model ? spec->model : "logreg");
+    if (!vt) {
+        lt_model *probe = NULL;
+        return lt_model_new(spec->model, &probe);
+    }
+    if (vt->unsupervised_task) {
+        *out = vt->unsupervised_task;
+        return LT_OK;
+    }
+    if (spec->task >= 0) {
+        *out = (lt_task)spec->task;
+        return LT_OK;
+    }
+    if (!spec->target)
+        return lt_error(LT_EINVAL, "model '%s' needs a target column (--target)", vt->name);
+    int j = lt_table_require(t, spec->target);
+    if (j < 0)
+        return lt_error_wrap(LT_ENOTFOUND, "target: ");
+    int64_t n = rows ? nrows : lt_table_nrows(t);
+    int64_t *all = NULL;
+    if (!rows) {
+        if (!(all = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1))))
+            return LT_ENOMEM;
+        for (int64_t i = 0; i < n; i++)
+            all[i] = i;
+    }
+    *out = choose_task(vt, t, j, rows ? rows : all, n);
+    free(all);
+    return LT_OK;
+}
+
+int lt_pipeline_target_values(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                              int64_t nrows, float *y)
+{
+    if (!p->target)
+        return lt_error(LT_EINVAL, "model '%s' is unsupervised: it has no target", p->model_name);
+    int j = lt_table_require(t, p->target);
+    if (j < 0)
+        return LT_ENOTFOUND;
+    int64_t n = rows ? nrows : lt_table_nrows(t);
+    for (int64_t r = 0; r < n; r++) {
+        int64_t i = rows ? rows[r] : r;
+        char buf[64];
+        const char *s = target_text(t, j, i, buf, sizeof buf);
+        if (!s)
+            return lt_error(LT_EINVAL, "row %lld: target '%s' is missing", (long long)i + 1,
+                            p->target);
+        if (p->task == LT_TASK_CLASSIFICATION) {
+            int k = lt_pipeline_class_index(p, s);
+            if (k < 0)
+                return lt_error(LT_EINVAL, "row %lld: target '%s' has class '%s', unknown to the "
+                                "model (it knows %d classes)", (long long)i + 1, p->target, s,
+                                p->nclass);
+            y[r] = (float)k;
+        } else {
+            if (lt_table_col_type(t, j) != LT_COL_NUM)
+                return lt_error(LT_ETYPE, "target '%s' must be numeric for regression", p->target);
+            y[r] = (float)lt_table_num(t, j)[i];
+        }
+    }
+    return LT_OK;
+}
+
+static int in_list(const char *s, const char *const *list, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
+                    const lt_pipeline_spec *spec, lt_pipeline **out)
+{
+    *out = NULL;
+    const lt_model_vtable *vt = lt_model_find(spec->model ? spec->model : "logreg");
+    if (!vt) {
+        lt_model *probe = NULL;
+        return lt_model_new(spec->model, &probe); /* sets the "known models" message */
+    }
+    int unsupervised = vt->unsupervised_task != 0;
+    if (!spec->target && !unsupervised)
+        return lt_error(LT_EINVAL, "model '%s' needs a target column (--target)", vt->name);
+    for (int i = 0; i < spec->ndrop; i++)
+        if (lt_table_require(t, spec->drop[i]) < 0)
+            return lt_error_wrap(LT_ENOTFOUND, "--drop: ");
+    int tj = -1;
+    if (spec->target && !unsupervised) {
+        tj = lt_table_require(t, spec->target);
+        if (tj < 0)
+            return lt_error_wrap(LT_ENOTFOUND, "target: ");
+    }
+
+    /* Rows to use: the given ones whose target is present. */
+    int64_t n = rows ? nrows : lt_table_nrows(t);
+    int64_t *use = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    if (!use)
+        return LT_ENOMEM;
+    int64_t m = 0;
+    for (int64_t r = 0; r < n; r++) {
+        int64_t i = rows ? rows[r] : r;
+        char buf[64];
+        if (tj < 0 || target_text(t, tj, i, buf, sizeof buf))
+            use[m++] = i;
+    }
+    if (m < 2) {
+        free(use);
+        return lt_error(LT_EINVAL, "need at least 2 rows with a target value to train, have %lld",
+                        (long long)m);
+    }
+
+    /* Features: every column but the target and the dropped ones. */
+    int nc = lt_table_ncols(t), nf = 0;
+    const char **feats = lt_malloc(sizeof(char *) * (size_t)nc);
+    if (!feats) {
+        free(use);
+        return LT_ENOMEM;
+    }
+    for (int j = 0; j < nc; j++) {
+        const char *name = lt_table_col_name(t, j);
+        if (j != tj && !in_list(name, spec->drop, spec->ndrop))
+            feats[nf++] = name;
+    }
+
+    int rc = LT_OK;
+    lt_pipeline *p = lt_calloc(1, sizeof *p);
+    lt_table *sub = NULL;
+    float *X = NULL, *y = NULL;
+    if (!p) {
+        rc = LT_ENOMEM;
+        goto done;
+    }
+    if (nf == 0) {
+        rc = lt_error(LT_EINVAL, "no feature columns left after removing the target and --drop");
+        goto done;
+    }
+    p->model_name = lt_strdup(vt->name);
+    if (unsupervised)
+        p->task = vt->unsupervised_task;
+    else if (spec->task >= 0)
+        p->task = (lt_task)spec->task;
+    else
+        p->task = choose_task(vt, t, tj, use, m);
+    if (p->task == LT_TASK_CLASSIFICATION && !vt->supports_classification) {
+        rc = lt_error(LT_EINVAL, "model '%s' does not do classification", vt->name);
+        goto done;
+    }
+    if (p->task == LT_TASK_REGRESSION && !vt->supports_regression) {
+        rc = lt_error(LT_EINVAL, "model '%s' does not do regression", vt->name);
+        goto done;
+    }
+    if (tj >= 0) {
+        p->target = lt_strdup(spec->target);
+        if (p->task == LT_TASK_CLASSIFICATION && (rc = collect_classes(p, t, tj, use, m)))
+            goto done;
+        if (p->task == LT_TASK_REGRESSION && lt_table_col_type(t, tj) != LT_COL_NUM) {
+            rc = lt_error(LT_ETYPE, "target '%s' is categorical; regression needs numbers",
+                          spec->target);
+            goto done;
+        }
+    }
+
+    sub = lt_table_take(t, use, m);
+    if (!sub) {
+        rc = LT_ENOMEM;
+        goto done;
+    }
+    if ((rc = lt_prep_fit(sub, feats, nf, NULL, 0, &spec->prep, &p->prep)))
+        goto done;
+    int64_t d = lt_prep_nout(p->prep);
+    X = lt_malloc(sizeof(float) * (size_t)(m * d));
+    y = tj >= 0 ? lt_malloc(sizeof(float) * (size_t)m) : NULL;
+    if (!X || (tj >= 0 && !y)) {
+        rc = LT_ENOMEM;
+        goto done;
+    }
+    if ((rc = lt_prep_apply(p->prep, sub, X)))
+        goto done;
+    if (y && (rc = lt_pipeline_target_values(p, sub, NULL, 0, y)))
+        goto done;
+    if ((rc = lt_model_new(vt->name, &p->model)))
+        goto done;
+    for (int i = 0; i < spec->nparams; i++)
+        if ((rc = lt_model_set_param(p->model, spec->param_keys[i], spec->param_values[i])))
+            goto done;
+    lt_model_set_seed(p->model, spec->seed);
+    lt_model_set_progress(p->model, spec->progress, spec->progress_user);
+    rc = lt_model_fit(p->model, p->task, X, m, d, y, p->nclass, NULL);
+
+done:
+    free(use);
+    free(feats);
+    free(X);
+    free(y);
+    lt_table_free(sub);
+    if (rc) {
+        lt_pipeline_free(p);
+        return rc;
+    }
+    *out = p;
+    return LT_OK;
+}
+
+int lt_pipeline_nproba(const lt_pipeline *p)
+{
+    if (p->task == LT_TASK_CLASSIFICATION)
+        return p->model->vt->predict_proba ? p->nclass : 0;
+    if (p->task == LT_TASK_ANOMALY)
+        return p->model->vt->predict_proba ? 1 : 0;
+    return 0;
+}
+
+int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba)
+{
+    int64_t n = lt_table_nrows(t), d = lt_prep_nout(p->prep);
+    float *X = lt_malloc(sizeof(float) * (size_t)(n * d));
+    if (!X)
+        return LT_ENOMEM;
+    int rc = lt_prep_apply(p->prep, t, X);
+    if (!rc && pred)
+        rc = lt_model_predict(p->model, X, n, d, pred);
+    if (!rc && proba && lt_pipeline_nproba(p) > 0)
+        rc = lt_model_predict_proba(p->model, X, n, d, proba);
+    free(X);
+    return rc;
+}
+
+int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                         int64_t nrows, lt_eval *out)
+{
+    memset(out, 0, sizeof *out);
+    out->task = p->task;
+    if (p->task != LT_TASK_CLASSIFICATION && p->task != LT_TASK_REGRESSION)
+        return lt_error(LT_EUNSUPPORTED, "evaluating a %s model is not supported yet",
+                        task_name(p->task));
+    lt_table *sub = rows ? lt_table_take(t, rows, nrows) : NULL;
+    const lt_table *src = rows ? sub : t;
+    if (rows && !sub)
+        return LT_ENOMEM;
+    int64_t n = lt_table_nrows(src);
+    int k = p->nclass;
+    float *y = lt_malloc(sizeof(float) * (size_t)n);
+    float *pred = lt_malloc(sizeof(float) * (size_t)n);
+    float *proba = k ? lt_malloc(sizeof(float) * (size_t)(n * k)) : NULL;
+    int32_t *yi = NULL;
+    double *yd = NULL, *pd = NULL;
+    int rc = (!y || !pred || (k && !proba)) ? LT_ENOMEM : LT_OK;
+    if (!rc && n == 0)
+        rc = lt_error(LT_EINVAL, "no rows to evaluate");
+    if (!rc)
+        rc = lt_pipeline_target_values(p, src, NULL, 0, y);
+    double t0 = lt_now();
+    if (!rc)
+        rc = lt_pipeline_predict(p, src, pred, proba);
+    out->predict_seconds = lt_now() - t0;
+    out->n = n;
+    if (!rc && p->task == LT_TASK_CLASSIFICATION) {
+        yi = lt_malloc(sizeof(int32_t) * (size_t)n);
+        if (!yi)
+            rc = LT_ENOMEM;
+        for (int64_t i = 0; !rc && i < n; i++)
+            yi[i] = (int32_t)y[i];
+        if (!rc && lt_pipeline_nproba(p) == k) {
+            rc = lt_class_metrics_compute(yi, proba, n, k, &out->cls);
+        } else if (!rc) {
+            /* No probabilities: hard predictions as one-hot scores. */
+            for (int64_t i = 0; i < n; i++)
+                for (int c = 0; c < k; c++)
+                    proba[i * k + c] = (int)pred[i] == c;
+            rc = lt_class_metrics_compute(yi, proba, n, k, &out->cls);
+        }
+    } else if (!rc) {
+        yd = lt_malloc(sizeof(double) * (size_t)n);
+        pd = lt_malloc(sizeof(double) * (size_t)n);
+        if (!yd || !pd)
+            rc = LT_ENOMEM;
+        for (int64_t i = 0; !rc && i < n; i++) {
+            yd[i] = y[i];
+            pd[i] = pred[i];
+        }
+        if (!rc)
+            rc = lt_reg_metrics_compute(yd, pd, n, &out->reg);
+    }
+    free(y);
+    free(pred);
+    free(proba);
+    free(yi);
+    free(yd);
+    free(pd);
+    lt_table_free(sub);
+    return rc;
+}
+
+/* NaN/inf are not JSON: write null. */
+static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+char *lt_eval_metrics_json(const lt_eval *e)
+{
+    json_t *o = json_object();
+    if (e->task == LT_TASK_CLASSIFICATION) {
+        json_object_set_new(o, "accuracy", num_or_null(e->cls.accuracy));
+        json_object_set_new(o, "precision", num_or_null(e->cls.precision));
+        json_object_set_new(o, "recall", num_or_null(e->cls.recall));
+        json_object_set_new(o, "f1", num_or_null(e->cls.f1));
+        json_object_set_new(o, "f1_macro", num_or_null(e->cls.f1_macro));
+        json_object_set_new(o, "roc_auc", num_or_null(e->cls.roc_auc));
+        json_object_set_new(o, "pr_auc", num_or_null(e->cls.pr_auc));
+        json_object_set_new(o, "log_loss", num_or_null(e->cls.log_loss));
+    } else {
+        json_object_set_new(o, "rmse", num_or_null(e->reg.rmse));
+        json_object_set_new(o, "mae", num_or_null(e->reg.mae));
+        json_object_set_new(o, "r2", num_or_null(e->reg.r2));
+    }
+    json_object_set_new(o, "n", json_integer(e->n));
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    json_decref(o);
+    return s;
+}
+
+/* ---- accessors ---- */
+
+lt_task lt_pipeline_task(const lt_pipeline *p) { return p->task; }
+const char *lt_pipeline_model_name(const lt_pipeline *p) { return p->model_name; }
+const lt_model *lt_pipeline_model(const lt_pipeline *p) { return p->model; }
+const lt_prep *lt_pipeline_prep(const lt_pipeline *p) { return p->prep; }
+const char *lt_pipeline_target(const lt_pipeline *p) { return p->target; }
+int lt_pipeline_nclass(const lt_pipeline *p) { return p->nclass; }
+const char *lt_pipeline_class_name(const lt_pipeline *p, int k)
+{
+    return k >= 0 && k < p->nclass ? p->classes[k] : NULL;
+}
+
+static int set_json_text(char **dst, const char *json, const char *what)
+{
+    char *copy = NULL;
+    if (json) {
+        json_error_t err;
+        json_t *v = json_loads(json, 0, &err);
+        if (!v || !json_is_object(v)) {
+            json_decref(v);
+            return lt_error(LT_EINVAL, "%s must be a JSON object", what);
+        }
+        json_decref(v);
+        if (!(copy = lt_strdup(json)))
+            return LT_ENOMEM;
+    }
+    free(*dst);
+    *dst = copy;
+    return LT_OK;
+}
+
+int lt_pipeline_set_metrics_json(lt_pipeline *p, const char *json)
+{
+    return set_json_text(&p->metrics_json, json, "metrics");
+}
+const char *lt_pipeline_metrics_json(const lt_pipeline *p) { return p->metrics_json; }
+int lt_pipeline_set_provenance_json(lt_pipeline *p, const char *json)
+{
+    return set_json_text(&p->provenance_json, json, "provenance");
+}
+const char *lt_pipeline_provenance_json(const lt_pipeline *p) { return p->provenance_json; }
+
+/* ---- serialisation: meta JSON + the model's tensors ---- */
+
+static json_t *load_obj(const char *text)
+{
+    return text ? json_loads(text, 0, NULL) : json_object();
+}
+
+int lt_pipeline_to_state(const lt_pipeline *p, lt_state *st, char **meta_json)
+{
+    *meta_json = NULL;
+    int rc = lt_model_save(p->model, st);
+    if (rc)
+        return rc;
+    char *prep = NULL, *params = lt_model_params_json(p->model);
+    if ((rc = lt_prep_to_json(p->prep, &prep)) || !params) {
+        free(prep);
+        free(params);
+        return rc ? rc : LT_ENOMEM;
+    }
+    json_t *m = json_object();
+    json_object_set_new(m, "model", json_string(p->model_name));
+    json_object_set_new(m, "task", json_string(task_name(p->task)));
+    json_object_set_new(m, "params", json_loads(params, 0, NULL));
+    json_object_set_new(m, "nfeat", json_integer(p->model->nfeat));
+    json_object_set_new(m, "target", p->target ? json_string(p->target) : json_null());
+    json_t *cls = json_array();
+    for (int k = 0; k < p->nclass; k++)
+        json_array_append_new(cls, json_string(p->classes[k]));
+    json_object_set_new(m, "classes", cls);
+    json_object_set_new(m, "prep", json_loads(prep, 0, NULL));
+    json_object_set_new(m, "metrics", load_obj(p->metrics_json));
+    json_object_set_new(m, "provenance", load_obj(p->provenance_json));
+    *meta_json = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(m);
+    free(prep);
+    free(params);
+    return *meta_json ? LT_OK : lt_error(LT_ENOMEM, "out of memory writing model metadata");
+}
+
+/* Field access that names the field in its message. */
+static json_t *field(json_t *o, const char *key, int type, int *rc)
+{
+    json_t *v = json_object_get(o, key);
+    if (!v || (type >= 0 && (int)json_typeof(v) != type)) {
+        *rc = lt_error(LT_ECORRUPT, "model metadata: field '%s' is missing or has the wrong type",
+                       key);
+        return NULL;
+    }
+    return v;
+}
+
+int lt_pipeline_from_state(const lt_state *st, const char *meta_json, lt_pipeline **out)
+{
+    *out = NULL;
+    if (!meta_json)
+        return lt_error(LT_ECORRUPT, "model metadata is missing");
+    json_error_t jerr;
+    json_t *m = json_loads(meta_json, 0, &jerr);
+    if (!m || !json_is_object(m)) {
+        json_decref(m);
+        return lt_error(LT_ECORRUPT, "model metadata is not a JSON object (line %d column %d: %s)",
+                        jerr.line, jerr.column, jerr.text);
+    }
+    int rc = LT_OK;
+    lt_pipeline *p = lt_calloc(1, sizeof *p);
+    if (!p) {
+        json_decref(m);
+        return LT_ENOMEM;
+    }
+    json_t *model = field(m, "model", JSON_STRING, &rc);
+    json_t *task = model ? field(m, "task", JSON_STRING, &rc) : NULL;
+    json_t *params = task ? field(m, "params", JSON_OBJECT, &rc) : NULL;
+    json_t *nfeat = params ? field(m, "nfeat", JSON_INTEGER, &rc) : NULL;
+    json_t *classes = nfeat ? field(m, "classes", JSON_ARRAY, &rc) : NULL;
+    json_t *prep = classes ? field(m, "prep", JSON_OBJECT, &rc) : NULL;
+    json_t *target = json_object_get(m, "target");
+    if (rc)
+        goto done;
+    if ((rc = task_from_name(json_string_value(task), &p->task)))
+        goto done;
+    p->model_name = lt_strdup(json_string_value(model));
+    if (json_is_string(target))
+        p->target = lt_strdup(json_string_value(target));
+    size_t nc = json_array_size(classes);
+    if (nc > LT_MAX_CLASSES || (p->task == LT_TASK_CLASSIFICATION && nc < 2)) {
+        rc = lt_error(LT_ECORRUPT, "model metadata: %zu classes", nc);
+        goto done;
+    }
+    p->classes = lt_calloc(nc + 1, sizeof(char *));
+    for (size_t k = 0; p->classes && k < nc; k++) {
+        json_t *c = json_array_get(classes, k);
+        if (!json_is_string(c)) {
+            rc = lt_error(LT_ECORRUPT, "model metadata: classes[%zu] is not a string", k);
+            goto done;
+        }
+        p->classes[p->nclass++] = lt_strdup(json_string_value(c));
+    }
+    char *prep_text = json_dumps(prep, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    rc = prep_text ? lt_prep_from_json(prep_text, &p->prep) : LT_ENOMEM;
+    free(prep_text);
+    if (rc)
+        goto done;
+    if (json_integer_value(nfeat) != lt_prep_nout(p->prep)) {
+        rc = lt_error(LT_ECORRUPT, "model metadata: nfeat %lld does not match the %lld prepared "
+                      "features", (long long)json_integer_value(nfeat),
+                      (long long)lt_prep_nout(p->prep));
+        goto done;
+    }
+    char *params_text = json_dumps(params, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    rc = params_text ? lt_model_load(p->model_name, params_text, p->task,
+                                     json_integer_value(nfeat), p->nclass, st, &p->model)
+                     : LT_ENOMEM;
+    free(params_text);
+    if (rc)
+        goto done;
+    json_t *metrics = json_object_get(m, "metrics"), *prov = json_object_get(m, "provenance");
+    if (json_is_object(metrics))
+        p->metrics_json = json_dumps(metrics, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    if (json_is_object(prov))
+        p->provenance_json = json_dumps(prov, JSON_COMPACT | JSON_REAL_PRECISION(17));
+done:
+    json_decref(m);
+    if (rc) {
+        lt_pipeline_free(p);
+        return rc;
+    }
+    *out = p;
+    return LT_OK;
+}
