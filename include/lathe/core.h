@@ -136,7 +136,8 @@ const lt_tensor *lt_state_tensor_at(const lt_state *s, int i);
 void *lt_malloc(size_t n);
 void *lt_calloc(size_t n, size_t size);
 char *lt_strdup(const char *s);
-/* Read a whole file (max_bytes 0 = no limit). Caller frees *buf. */
+/* Read a whole file (max_bytes 0 = no limit), NUL-terminated (not counted in
+ * *len). Caller frees *buf. */
 int lt_read_file(const char *path, size_t max_bytes, char **buf, size_t *len);
 /* Write atomically: temp file beside `path`, fsync, rename. */
 int lt_write_file_atomic(const char *path, const void *buf, size_t len);

@@ -33,10 +33,15 @@ const char *lt_status_name(int status)
 
 int lt_error(int status, const char *fmt, ...)
 {
+    /* Format into a local buffer first: callers often pass lt_last_error()
+     * itself as an argument, and vsnprintf into its own source is undefined
+     * (glibc garbles it). */
+    char msg[LT_ERRMSG_CAP];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    memcpy(errmsg, msg, sizeof errmsg);
     return status;
 }
 
@@ -48,7 +53,16 @@ int lt_error_wrap(int status, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, errmsg, sizeof old);
-    snprintf(errmsg, sizeof errmsg, "%s%s", prefix, old);
+    /* prefix + old, truncated to the buffer (explicit copies: no
+     * -Wformat-truncation noise from snprintf("%s%s")). */
+    size_t np = strlen(prefix), no = strlen(old);
+    if (np > LT_ERRMSG_CAP - 1)
+        np = LT_ERRMSG_CAP - 1;
+    if (no > LT_ERRMSG_CAP - 1 - np)
+        no = LT_ERRMSG_CAP - 1 - np;
+    memcpy(errmsg, prefix, np);
+    memcpy(errmsg + np, old, no);
+    errmsg[np + no] = '\0';
     return status;
 }
 

@@ -58,7 +58,8 @@ lt_tensor *lt_tensor_view(lt_tensor *base, int ndim, const int64_t *shape, int64
     int64_t n;
     if (shape_numel(ndim, shape, &n))
         return NULL;
-    if (offset < 0 || offset + n > lt_tensor_numel(base)) {
+    /* Written as n > numel - offset so a huge offset cannot overflow. */
+    if (offset < 0 || offset > lt_tensor_numel(base) || n > lt_tensor_numel(base) - offset) {
         lt_error(LT_EINVAL, "tensor view: %lld elements at offset %lld exceed base of %lld",
                  (long long)n, (long long)offset, (long long)lt_tensor_numel(base));
         return NULL;

@@ -75,6 +75,16 @@ int lt_read_file(const char *path, size_t max_bytes, char **buf, size_t *len)
         free(b);
         return lt_error(LT_ELIMIT, "%s: larger than the %zu-byte limit", path, max_bytes);
     }
+    /* Keep one spare byte so text parsers can rely on a terminating NUL. */
+    if (n == cap) {
+        char *nb = realloc(b, cap + 1);
+        if (!nb) {
+            free(b);
+            return lt_error(LT_ENOMEM, "%s: out of memory", path);
+        }
+        b = nb;
+    }
+    b[n] = '\0';
     *buf = b;
     *len = n;
     return LT_OK;

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: lathe and scikit-learn/pandas on the same files,
+# in one run, on this machine. Writes bench/out/results.json and
+# docs/benchmarks.md. usage: bench/run.sh [path/to/lathe]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LATHE=${1:-build/lathe}
+BUILD=$(dirname "$LATHE")
+DATA=${LATHE_DATA:-../shared/datasets}
+OUT=bench/out
+REPEATS=${REPEATS:-7}
+PY=/usr/bin/python3   # Debian's python, where python3-sklearn lives
+mkdir -p "$OUT"
+[ -f "$DATA/ai4i2020/ai4i2020.csv" ] || { echo "bench: $DATA/ai4i2020 is absent (set LATHE_DATA)"; exit 1; }
+
+echo "bench: preparing data" >&2
+$PY bench/prep_data.py "$DATA" "$OUT" >&2
+cp "$DATA/ai4i2020/ai4i2020.csv" "$OUT/ai4i2020.csv"
+"$LATHE" simulate --machines 50 --hours 500 --seed 1 --out "$OUT/fleet.csv" --quiet
+
+run_lathe() {  # name, then lathe train args; REPEATS runs -> $OUT/lathe_<name>.jsonl
+  local name=$1; shift
+  : > "$OUT/lathe_$name.jsonl"
+  for i in $(seq "$REPEATS"); do
+    "$LATHE" train "$@" --json --quiet --out "$OUT/$name.lt" >> "$OUT/lathe_$name.jsonl"
+  done
+  echo "bench: lathe $name done" >&2
+}
+AI4I=(--data "$OUT/ai4i_train.csv" --test "$OUT/ai4i_test.csv" --target "Machine failure"
+      --drop "UDI,Product ID,TWF,HDF,PWF,OSF,RNF")
+run_lathe ai4i_logreg_lbfgs "${AI4I[@]}" --model logreg --solver lbfgs
+run_lathe ai4i_logreg_newton "${AI4I[@]}" --model logreg --solver newton
+CM=(--data "$OUT/cmapss_train.csv" --test "$OUT/cmapss_test.csv" --target RUL --drop unit,cycle)
+run_lathe cmapss_linreg "${CM[@]}" --model linreg --solver lstsq
+
+: > "$OUT/lathe_csv.jsonl"
+for f in ai4i2020.csv train_FD001.txt fleet.csv; do
+  "$BUILD/bench_csv" "$OUT/$f" "$REPEATS" >> "$OUT/lathe_csv.jsonl"
+done
+echo "bench: lathe CSV done" >&2
+
+echo "bench: scikit-learn / pandas" >&2
+$PY bench/peers.py "$OUT" "$REPEATS" > "$OUT/peers.json"
+$PY bench/report.py "$OUT" > docs/benchmarks.md
+echo "bench: wrote docs/benchmarks.md" >&2

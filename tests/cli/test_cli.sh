@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# End to end through the command: simulate -> train -> info -> predict -> eval,
+# plus --help everywhere, usage errors (exit 2) and bad input (exit 1, clear message).
+source "$(dirname "$0")/lib.sh"
+
+for c in simulate train eval predict info serve; do
+  expect_exit 0 "$c --help" -- "$LATHE" $c --help
+  expect_output "usage: lathe $c" "$c --help shows usage"
+done
+expect_exit 0 "lathe --help" -- "$LATHE" --help
+expect_exit 2 "unknown command" -- "$LATHE" frobnicate
+expect_exit 2 "unknown flag" -- "$LATHE" train --data x.csv --target y --bogus 1
+expect_output "unknown flag '--bogus'" "unknown flag is named"
+expect_exit 2 "train without --data" -- "$LATHE" train --target y
+expect_exit 2 "bad --test-size" -- "$LATHE" train --data x --target y --test-size 2
+expect_exit 2 "unknown model" -- "$LATHE" train --data x --target y --model nosuch
+expect_output "logreg" "unknown model message lists the known models"
+
+# --- the main path on simulated data ---
+expect_exit 0 "simulate" -- "$LATHE" simulate --machines 4 --hours 60 --seed 3 --out "$T/fleet.csv"
+[ "$(wc -l < "$T/fleet.csv")" -gt 1000 ] && ok "simulate wrote rows" || not_ok "simulate wrote rows"
+"$LATHE" simulate --machines 4 --hours 60 --seed 3 --out "$T/fleet2.csv" 2>/dev/null
+cmp -s "$T/fleet.csv" "$T/fleet2.csv" && ok "simulate is deterministic" || not_ok "simulate is deterministic"
+
+DROP=timestamp,product_id,twf,hdf,pwf,osf,rnf
+expect_exit 0 "train logreg --json" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP \
+  --split group:machine --out "$T/m.lt" --json --quiet
+cp "$T/out" "$T/train.json"
+python3 - "$T/train.json" <<'PY' && ok "train --json has metrics, fit_seconds, predict_seconds" || not_ok "train --json keys"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["task"] == "classification"
+for k in ("accuracy", "f1", "roc_auc", "log_loss", "pr_auc"): assert k in j["metrics"], k
+assert j["fit_seconds"] > 0 and j["predict_seconds"] >= 0
+assert 0.5 < j["metrics"]["roc_auc"] <= 1.0, j["metrics"]
+PY
+expect_exit 0 "train human output" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --out "$T/m2.lt"
+expect_output "roc_auc" "human output shows a metrics table"
+expect_exit 0 "info" -- "$LATHE" info "$T/m.lt"
+expect_output "air_temp_k" "info lists the input columns"
+expect_exit 0 "info --json" -- "$LATHE" info --model "$T/m.lt" --json
+expect_output '"classes":\["0","1"\]' "info --json gives the classes"
+
+expect_exit 0 "predict to file" -- "$LATHE" predict --model "$T/m.lt" --data "$T/fleet.csv" --out "$T/pred.csv"
+head -1 "$T/pred.csv" | grep -q "prediction,proba_0,proba_1" && ok "predict adds prediction and probabilities" || not_ok "predict columns"
+[ "$(wc -l < "$T/pred.csv")" = "$(wc -l < "$T/fleet.csv")" ] && ok "one prediction per row" || not_ok "one prediction per row"
+expect_exit 0 "predict to stdout with --keep" -- "$LATHE" predict --model "$T/m.lt" --data "$T/fleet.csv" --keep machine
+expect_output "^machine,prediction,proba_0,proba_1" "--keep selects columns"
+expect_exit 0 "eval --json" -- "$LATHE" eval --model "$T/m.lt" --data "$T/fleet.csv" --json
+expect_output '"predict_seconds"' "eval --json reports predict_seconds"
+
+# regression on the same data
+expect_exit 0 "train linreg" -- "$LATHE" train --data "$T/fleet.csv" --target torque_nm --model linreg \
+  --drop $DROP,failure --json --quiet --out "$T/r.lt"
+expect_output '"rmse"' "linreg reports rmse"
+expect_exit 0 "--test-size 0 trains on every row" -- "$LATHE" train --data "$T/fleet.csv" --target failure \
+  --drop $DROP --test-size 0 --json --quiet --out "$T/all.lt"
+expect_output '"evaluated_on":"train"' "says it evaluated on training rows"
+head -200 "$T/fleet.csv" > "$T/test.csv"
+expect_exit 0 "--test FILE" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP \
+  --test "$T/test.csv" --json --quiet --out "$T/t.lt"
+expect_output '"test_rows":199' "evaluated on the --test file"
+for s in random stratified time:timestamp; do
+  expect_exit 0 "--split $s" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --split $s --quiet --out "$T/s.lt"
+done
+expect_exit 0 "--solver newton" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --solver newton --quiet --out "$T/n.lt"
+expect_exit 1 "bad parameter value" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --param C=-1 --out "$T/x.lt"
+expect_output "C" "bad parameter is named"
+
+# --- bad input: clear message, non-zero exit, nothing written ---
+expect_exit 1 "missing data file" -- "$LATHE" train --data "$T/nope.csv" --target failure
+expect_output "nope.csv" "missing file is named"
+printf 'a,b,c\n1,2,3\n4,5\n' > "$T/ragged.csv"
+expect_exit 1 "ragged CSV" -- "$LATHE" train --data "$T/ragged.csv" --target c
+expect_output "ragged.csv:3" "ragged row gives file:line"
+expect_exit 1 "unknown target" -- "$LATHE" train --data "$T/fleet.csv" --target Failure
+expect_output "Failure" "unknown target is named"
+expect_exit 1 "unknown --drop column" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop nosuch
+: > "$T/empty.csv"
+expect_exit 1 "empty CSV" -- "$LATHE" train --data "$T/empty.csv" --target failure
+cut -d, -f1-7,9- "$T/fleet.csv" > "$T/missing_col.csv"
+expect_exit 1 "predict with a missing column" -- "$LATHE" predict --model "$T/m.lt" --data "$T/missing_col.csv"
+expect_output "process_temp_k|air_temp_k|rotational|torque|tool_wear" "missing column is named"
+awk -F, 'BEGIN{OFS=","} NR==5{$7="hot"} {print}' "$T/fleet.csv" > "$T/badtype.csv"
+expect_exit 1 "predict with text in a numeric column" -- "$LATHE" predict --model "$T/m.lt" --data "$T/badtype.csv"
+expect_output "badtype.csv:5:7" "wrong type gives file:line:column"
+head -c 100 "$T/m.lt" > "$T/trunc.lt"
+expect_exit 1 "truncated model" -- "$LATHE" predict --model "$T/trunc.lt" --data "$T/fleet.csv"
+expect_output "trunc.lt" "truncated model file is named"
+printf 'not a model at all' > "$T/junk.lt"
+expect_exit 1 "junk model" -- "$LATHE" info "$T/junk.lt"
+cp "$T/m.lt" "$T/flip.lt"
+size=$(stat -c %s "$T/flip.lt")
+printf '\xff\xff\xff\xff' | dd of="$T/flip.lt" bs=1 seek=$((size - 6)) conv=notrunc 2>/dev/null
+expect_exit 1 "corrupted model" -- "$LATHE" eval --model "$T/flip.lt" --data "$T/fleet.csv"
+expect_output "checksum|corrupt" "corruption is detected"
+ls "$T"/*.tmp.* >/dev/null 2>&1 && not_ok "no temporary files left" || ok "no temporary files left"
+expect_exit 1 "save into a missing directory fails cleanly" -- "$LATHE" train --data "$T/fleet.csv" \
+  --target failure --drop $DROP --out /proc/nonexistent/m.lt --quiet
+
+finish
