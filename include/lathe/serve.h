@@ -23,6 +23,7 @@ typedef struct lt_server_options {
     const char *models_dir;  /* *.lt files; name = file name without extension */
     size_t max_body;         /* default 8 MiB; larger bodies get 413 */
     int threads;             /* HTTP worker threads; default 2 */
+    int64_t max_rows;        /* rows per predict request; default 100000; more get 413 */
 } lt_server_options;
 
 lt_server_options lt_server_options_default(void);
