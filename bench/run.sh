@@ -34,9 +34,9 @@ CM=(--data "$OUT/cmapss_train.csv" --test "$OUT/cmapss_test.csv" --target RUL --
 run_lathe cmapss_linreg "${CM[@]}" --model linreg --solver lstsq
 
 : > "$OUT/lathe_csv.jsonl"
-for f in ai4i2020.csv train_FD001.txt fleet.csv; do
-  "$BUILD/bench_csv" "$OUT/$f" "$REPEATS" >> "$OUT/lathe_csv.jsonl"
-done
+"$BUILD/bench_csv" "$OUT/ai4i2020.csv" "$REPEATS" >> "$OUT/lathe_csv.jsonl"
+"$BUILD/bench_csv" "$OUT/train_FD001.txt" "$REPEATS" --no-header >> "$OUT/lathe_csv.jsonl"
+"$BUILD/bench_csv" "$OUT/fleet.csv" "$REPEATS" >> "$OUT/lathe_csv.jsonl"
 echo "bench: lathe CSV done" >&2
 
 echo "bench: scikit-learn / pandas" >&2

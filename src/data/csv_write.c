@@ -71,7 +71,7 @@ int lt_csv_write(const char *path, const lt_table *t)
         return lt_error(LT_EINVAL, "lt_csv_write: path and table must not be NULL");
     int ncols = lt_table_ncols(t);
     int64_t nrows = lt_table_nrows(t);
-    if (ncols == 0)
+    if (ncols <= 0)
         return lt_error(LT_EINVAL, "%s: the table has no columns; nothing to write", path);
     sbuf s = {0};
     for (int j = 0; j < ncols; j++) {

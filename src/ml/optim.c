@@ -1,8 +1,8 @@
 /* Smooth minimisers over lt_objective: L-BFGS with a strong-Wolfe line
  * search (Nocedal & Wright, algorithms 3.5/3.6 with cubic interpolation),
  * accelerated gradient descent with backtracking (FISTA-style, restarted
- * when f goes up), and mini-batch SGD with a step halved on plateaus and
- * per-epoch iterate averaging. Workspaces are allocated once per call. */
+ * when f goes up), and mini-batch SGD with Polyak-Ruppert averaging and a
+ * step halved on plateaus. Workspaces are allocated once per call. */
 #include "optim.h"
 
 #include <float.h>
@@ -347,15 +347,15 @@ int lt_sgd_minimize(const lt_objective *obj, double *x, const lt_optim_opts *o,
         bs = nrows;
     if (bs > obj->batch_cap)
         bs = obj->batch_cap;
-    // work: g, avg, best (n each; avg + best are the curvature workspace), idx (nrows)
-    double *work = lt_malloc(sizeof(double) * (size_t)(3 * n));
+    // work: g, it (the SGD iterate), avg, best (n each), idx (nrows)
+    double *work = lt_malloc(sizeof(double) * (size_t)(4 * n));
     int64_t *idx = lt_malloc(sizeof(int64_t) * (size_t)nrows);
     if (!work || !idx) {
         free(work);
         free(idx);
         return LT_ENOMEM;
     }
-    double *g = work, *avg = g + n, *best = avg + n;
+    double *g = work, *it = g + n, *avg = it + n, *best = avg + n;
     memset(res, 0, sizeof *res);
     for (int64_t i = 0; i < nrows; i++)
         idx[i] = i;
@@ -370,33 +370,45 @@ int lt_sgd_minimize(const lt_objective *obj, double *x, const lt_optim_opts *o,
     lt_rng local;
     lt_rng_seed(&local, 0);
     lt_rng *rng = o->rng ? o->rng : &local;
+    // Constant step with Polyak-Ruppert averaging of every iterate since the
+    // last step change (x is that average). When the average has not set a
+    // new best full objective for 10 epochs the step is halved and the run
+    // restarts from the best point.
     double eta = eta0, fbest = f;
     int stale = 0;
+    int64_t navg = 0;
     memcpy(best, x, sizeof(double) * (size_t)n);
+    memcpy(it, x, sizeof(double) * (size_t)n);
+    memset(avg, 0, sizeof(double) * (size_t)n);
     for (int ep = 1; ep <= o->max_iter; ep++) {
         if (amax(g, n) <= o->gtol) {
             res->converged = 1;
             break;
         }
-        // The step is kept while the epoch-averaged iterate keeps improving
-        // the full objective and halved after 5 epochs without a new best;
-        // averaging the epoch's iterates cancels most mini-batch noise.
         lt_rng_shuffle(rng, idx, nrows);
-        memset(avg, 0, sizeof(double) * (size_t)n);
-        int64_t nb_done = 0;
         for (int64_t off = 0; off < nrows; off += bs) {
             int64_t nb = nrows - off < bs ? nrows - off : bs;
-            obj->fg_batch(obj->ctx, x, idx + off, nb, g);
+            obj->fg_batch(obj->ctx, it, idx + off, nb, g);
             for (int64_t i = 0; i < n; i++) {
-                x[i] -= eta * g[i];
-                avg[i] += x[i];
+                it[i] -= eta * g[i];
+                avg[i] += it[i];
             }
-            nb_done++;
+            navg++;
         }
+        // Far from the optimum the last iterate beats the average (bias,
+        // not noise, dominates): then the average restarts from here.
+        double fi = obj->fg(obj->ctx, it, g);
         for (int64_t i = 0; i < n; i++)
-            x[i] = avg[i] / (double)nb_done;
+            x[i] = avg[i] / (double)navg;
         f = obj->fg(obj->ctx, x, g);
-        res->nfev++;
+        res->nfev += 2;
+        if (fi < f) {
+            memcpy(x, it, sizeof(double) * (size_t)n);
+            f = obj->fg(obj->ctx, x, g);
+            res->nfev++;
+            navg = 0;
+            memset(avg, 0, sizeof(double) * (size_t)n);
+        }
         res->iters = ep;
         if (!isfinite(f)) {
             rc = lt_error(LT_EINVAL,
@@ -409,13 +421,16 @@ int lt_sgd_minimize(const lt_objective *obj, double *x, const lt_optim_opts *o,
             fbest = f;
             stale = 0;
             memcpy(best, x, sizeof(double) * (size_t)n);
-        } else if (++stale >= 5) {  // at the noise floor of this step: halve it
+        } else if (++stale >= 10) {
             eta *= 0.5;
             stale = 0;
-        }
-        if (eta < 1e-8 * eta0) {  // no step left that improves f
-            res->converged = 1;
-            break;
+            navg = 0;
+            memcpy(it, best, sizeof(double) * (size_t)n);
+            memset(avg, 0, sizeof(double) * (size_t)n);
+            if (eta < 1e-6 * eta0) {  // no step left that improves f
+                res->converged = 1;
+                break;
+            }
         }
     }
     if (f > fbest) {  // hand back the best epoch, not the last

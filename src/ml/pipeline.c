@@ -308,7 +308,7 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
 
     /* Features: every column but the target and the dropped ones. */
     int nc = lt_table_ncols(t), nf = 0;
-    const char **feats = lt_malloc(sizeof(char *) * (size_t)nc);
+    const char **feats = lt_malloc(sizeof(char *) * (size_t)(nc + 1));
     if (!feats) {
         free(use);
         return LT_ENOMEM;
@@ -357,7 +357,12 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
         }
     }
 
-    sub = lt_table_take(t, use, m);
+    /* Copy only the columns the fit needs (an id column can hold a level per
+     * row), and only the rows it uses. */
+    feats[nf] = tj >= 0 ? lt_table_col_name(t, tj) : NULL;
+    lt_table *cols = lt_table_select(t, feats, nf + (tj >= 0));
+    sub = cols ? lt_table_take(cols, use, m) : NULL;
+    lt_table_free(cols);
     if (!sub) {
         rc = LT_ENOMEM;
         goto done;

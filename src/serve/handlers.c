@@ -120,8 +120,9 @@ static int status_of(int rc)
     }
 }
 
-static json_t *predictions_json(const lt_pipeline *p, const float *pred, const float *proba,
-                                int64_t n, int k)
+/* Adds predictions, probabilities and classes to `out`. */
+static void predictions_json(json_t *out, const lt_pipeline *p, const float *pred,
+                             const float *proba, int64_t n, int k)
 {
     lt_task task = lt_pipeline_task(p);
     json_t *preds = json_array();
@@ -137,7 +138,6 @@ static json_t *predictions_json(const lt_pipeline *p, const float *pred, const f
         }
         json_array_append_new(preds, v);
     }
-    json_t *out = json_object();
     json_object_set_new(out, "predictions", preds);
     if (k > 0) {
         json_t *pr = json_array();
@@ -155,7 +155,6 @@ static json_t *predictions_json(const lt_pipeline *p, const float *pred, const f
             json_array_append_new(cls, json_string(lt_pipeline_class_name(p, c)));
         json_object_set_new(out, "classes", cls);
     }
-    return out;
 }
 
 srv_reply srv_handle_predict(const lt_server *s, const srv_model *m, const char *body, size_t len)
@@ -221,10 +220,12 @@ srv_reply srv_handle_predict(const lt_server *s, const srv_model *m, const char 
         r = srv_error(status_of(rc), "%s", lt_last_error());
         goto done;
     }
-    json_t *out = predictions_json(p, pred, proba, n, k);
+    double ms = (lt_now() - t0) * 1e3;
+    json_t *out = json_object();
     json_object_set_new(out, "model", json_string(m->name));
     json_object_set_new(out, "n", json_integer(n));
-    json_object_set_new(out, "predict_ms", srv_json_float((float)((lt_now() - t0) * 1e3)));
+    predictions_json(out, p, pred, proba, n, k);
+    json_object_set_new(out, "predict_ms", srv_json_float((float)ms));
     r.status = 200;
     r.body = out;
 done:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end through the command: simulate -> train -> info -> predict -> eval,
 # plus --help everywhere, usage errors (exit 2) and bad input (exit 1, clear message).
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 
 for c in simulate train eval predict info serve; do
   expect_exit 0 "$c --help" -- "$LATHE" $c --help

@@ -4,7 +4,7 @@
 # modes and leak the label, so all are dropped. Thresholds: measured minus a margin
 # (measured 2026-11-22: ROC AUC 0.840, F1 0.299, log loss 0.1138; scikit-learn on the
 # same split: see docs/benchmarks.md).
-source "$(dirname "$0")/../cli/lib.sh"
+source "$(dirname "$0")/../cli/lib.bash"
 F="$LATHE_DATA/ai4i2020/ai4i2020.csv"
 [ -f "$F" ] || { echo "SKIPPED: $F is absent (set LATHE_DATA)"; exit 77; }
 

@@ -4,7 +4,7 @@
 # at 125 (the usual piecewise-linear target). Test: the last cycle of each test
 # unit against RUL_FD001 (capped likewise). unit and cycle are dropped.
 # Measured 2026-11-22: RMSE 20.83, R2 0.730. Threshold: RMSE <= 21.5.
-source "$(dirname "$0")/../cli/lib.sh"
+source "$(dirname "$0")/../cli/lib.bash"
 D="$LATHE_DATA/cmapss"
 [ -f "$D/train_FD001.txt.gz" ] || { echo "SKIPPED: $D is absent (set LATHE_DATA)"; exit 77; }
 
