@@ -10,13 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define CSV_MAX_COLS (1 << 20)
 #define CSV_SNIFF_LINES 5
-/* Zero bytes kept after b[n] (one is the sentinel; the rest leave room for
- * word-wide scanning). */
-#define CSV_PAD 16
 
 lt_csv_options lt_csv_options_default(void)
 {
@@ -40,74 +36,6 @@ typedef struct csv_ctx {
     int64_t nrec, line_cap;
     int ncols;
 } csv_ctx;
-
-/* ---- input: gzip, stdin ---------------------------------------------------------- */
-
-/* Inflates a gzip stream (concatenated members allowed) into a new buffer
- * with one spare byte for the sentinel. */
-static int csv_gunzip(const unsigned char *in, size_t n, const char *name, char **out,
-                      size_t *outlen)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit2(&zs, 15 + 32) != Z_OK)
-        return lt_error(LT_ENOMEM, "%s: cannot start gzip decoder", name);
-    size_t cap = n < ((size_t)1 << 28) ? n * 4 + 4096 : n, len = 0, fed = 0;
-    char *buf = lt_malloc(cap);
-    int rc = buf ? LT_OK : LT_ENOMEM;
-    while (rc == LT_OK) {
-        if (zs.avail_in == 0 && fed < n) {
-            size_t chunk = n - fed < (1u << 30) ? n - fed : (1u << 30);
-            zs.next_in = (unsigned char *)in + fed;
-            zs.avail_in = (unsigned)chunk;
-            fed += chunk;
-        }
-        if (cap - len < CSV_PAD + 1) {
-            char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-            if (!nb) {
-                rc = lt_error(LT_ENOMEM, "%s: out of memory decompressing", name);
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t room = cap - len - CSV_PAD;
-        if (room > (1u << 30))
-            room = 1u << 30;
-        zs.next_out = (unsigned char *)buf + len;
-        zs.avail_out = (unsigned)room;
-        int z = inflate(&zs, Z_NO_FLUSH);
-        len += room - zs.avail_out;
-        if (z == Z_STREAM_END) {
-            /* Another member follows only if its magic does. */
-            if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b) {
-                inflateReset(&zs);
-                continue;
-            }
-            break;
-        }
-        if (z == Z_BUF_ERROR && zs.avail_in == 0 && fed == n)
-            rc = lt_error(LT_EFORMAT, "%s: truncated gzip data (expected more compressed bytes)",
-                          name);
-        else if (z != Z_OK && z != Z_BUF_ERROR)
-            rc = lt_error(LT_EFORMAT, "%s: corrupt gzip data: %s", name,
-                          zs.msg ? zs.msg : "inflate failed");
-    }
-    inflateEnd(&zs);
-    if (rc != LT_OK) {
-        free(buf);
-        return rc;
-    }
-    memset(buf + len, 0, CSV_PAD);
-    *out = buf;
-    *outlen = len;
-    return LT_OK;
-}
-
-static int is_gzip(const char *b, size_t n)
-{
-    return n >= 2 && (unsigned char)b[0] == 0x1f && (unsigned char)b[1] == 0x8b;
-}
 
 /* ---- tokenizer ---------------------------------------------------------------- */
 
@@ -801,8 +729,8 @@ int lt_csv_read_mem(const char *buf, size_t len, const char *name, const lt_csv_
         return rc;
     char *b;
     size_t n;
-    if (is_gzip(buf, len)) {
-        if ((rc = csv_gunzip((const unsigned char *)buf, len, name, &b, &n)) != LT_OK)
+    if (lt_csv_is_gzip(buf, len)) {
+        if ((rc = lt_csv_gunzip((const unsigned char *)buf, len, name, &b, &n)) != LT_OK)
             return rc;
     } else {
         if (!(b = lt_malloc(len + CSV_PAD)))
@@ -834,8 +762,8 @@ int lt_csv_read(const char *path, const lt_csv_options *opt, lt_table **out)
     size_t n;
     if ((rc = lt_read_file(is_stdin ? "/dev/stdin" : path, 0, &raw, &n)) != LT_OK)
         return rc;
-    if (is_gzip(raw, n)) {
-        rc = csv_gunzip((const unsigned char *)raw, n, name, &b, &n);
+    if (lt_csv_is_gzip(raw, n)) {
+        rc = lt_csv_gunzip((const unsigned char *)raw, n, name, &b, &n);
         free(raw);
         if (rc != LT_OK)
             return rc;

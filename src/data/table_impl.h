@@ -39,4 +39,15 @@ int32_t lt_strmap_find(const lt_strmap *m, const char *s, size_t len);
 /* Index of key, adding it if absent; negative LT_E* on failure (message set). */
 int32_t lt_strmap_put(lt_strmap *m, const char *s, size_t len);
 
+/* CSV input buffers are followed by this many zero bytes: one is the
+ * tokenizer's end sentinel, the rest leave room for word-wide reads. */
+#define CSV_PAD 16
+
+/* 1 if buf starts with the gzip magic bytes 1f 8b. */
+int lt_csv_is_gzip(const char *buf, size_t n);
+/* Inflates gzip data (concatenated members allowed) into a new malloc'd
+ * buffer of *outlen bytes plus CSV_PAD zero bytes; `name` is for messages. */
+int lt_csv_gunzip(const unsigned char *in, size_t n, const char *name, char **out,
+                  size_t *outlen);
+
 #endif

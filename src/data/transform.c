@@ -114,11 +114,6 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Numeric column statistics over the fit rows: fill from the observed
  * (finite) values, then center/scale over the imputed column, as an
  * impute-then-scale pipeline would see it. */
@@ -182,13 +177,23 @@ static int fit_num(prep_col *c, const double *x, const int64_t *rows, int64_t n,
     return LT_OK;
 }
 
+typedef struct level_count {
+    const char *s;
+    int64_t n;
+} level_count;
+
+static int cmp_level(const void *a, const void *b)
+{
+    return strcmp(((const level_count *)a)->s, ((const level_count *)b)->s);
+}
+
 /* Levels seen in the fit rows, sorted; fill = most frequent (ties: first sorted). */
 static int fit_cat(prep_col *c, const lt_table *t, int j, const int64_t *rows, int64_t n)
 {
     int nl = lt_table_cat_nlevels(t, j);
     const int32_t *codes = lt_table_cat(t, j);
     int64_t *cnt = lt_calloc((size_t)(nl ? nl : 1), sizeof *cnt);
-    const char **seen = lt_malloc((size_t)(nl ? nl : 1) * sizeof *seen);
+    level_count *seen = lt_malloc((size_t)(nl ? nl : 1) * sizeof *seen);
     if (!cnt || !seen) {
         free(cnt);
         free(seen);
@@ -202,21 +207,20 @@ static int fit_cat(prep_col *c, const lt_table *t, int j, const int64_t *rows, i
     int ns = 0;
     for (int k = 0; k < nl; k++)
         if (cnt[k])
-            seen[ns++] = lt_table_cat_level(t, j, k);
-    qsort(seen, (size_t)ns, sizeof *seen, cmp_str);
+            seen[ns++] = (level_count){lt_table_cat_level(t, j, k), cnt[k]};
+    qsort(seen, (size_t)ns, sizeof *seen, cmp_level);
     c->levels = lt_calloc((size_t)(ns ? ns : 1), sizeof *c->levels);
     int rc = c->levels ? LT_OK : LT_ENOMEM;
     int64_t best = 0;
     c->fill_level = -1;
     for (int k = 0; k < ns && rc == LT_OK; k++) {
-        if (!(c->levels[k] = lt_strdup(seen[k]))) {
+        if (!(c->levels[k] = lt_strdup(seen[k].s))) {
             rc = LT_ENOMEM;
             break;
         }
         c->nlevels = k + 1;
-        int64_t cc = cnt[lt_table_cat_find(t, j, seen[k])];
-        if (cc > best) {
-            best = cc;
+        if (seen[k].n > best) {
+            best = seen[k].n;
             c->fill_level = k;
         }
     }

@@ -145,12 +145,17 @@ static int logreg_fit(lt_model *mm, const float *Xf, int64_t n, int64_t d, const
     int solver = m->solver;
     if (solver == SOLVER_NEWTON && (K == 1 ? d + 1 > 4096 : dim > 1024))
         solver = SOLVER_LBFGS;  // the full Hessian would be too large
+    // BLAS on one thread: the products here are thin (d columns), where
+    // OpenBLAS threads cost more than they give, and the link loop of the
+    // loss runs on OpenMP threads that must not meet BLAS threads.
+    lt_blas_serial_begin();
     switch (solver) {
     case SOLVER_NEWTON: rc = lr_newton(&o, th, &oo, &res); break;
     case SOLVER_GD: rc = lt_gd_minimize(&obj, th, &oo, &res); break;
     case SOLVER_SGD: rc = lt_sgd_minimize(&obj, th, &oo, &res); break;
     default: rc = lt_lbfgs_minimize(&obj, th, &oo, &res); break;
     }
+    lt_blas_serial_end();
     if (rc) {
         lt_error_wrap(rc, "logreg (%s): ", solver_names[solver]);
         goto out;

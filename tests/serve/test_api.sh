@@ -134,5 +134,18 @@ done
 check "healthz after the bad requests" 200 "$(req GET /healthz)" '"status":"ok"'
 kill -0 "$SERVER_PID" 2> /dev/null && ok "server still running" || not_ok "server died"
 
+# --- clean shutdown on SIGTERM, and no sanitizer report (ASan builds) ---
+kill -TERM "$SERVER_PID" 2> /dev/null || true
+rc=0
+for _ in $(seq 100); do kill -0 "$SERVER_PID" 2> /dev/null || break; sleep 0.1; done
+wait "$SERVER_PID" || rc=$?
+SERVER_PID=
+[ "$rc" = 0 ] && ok "SIGTERM stops the server with exit 0" || { not_ok "server exit code $rc"; cat "$T/serve.log"; }
+if grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$T/serve.log"; then
+  not_ok "sanitizer report in the server log"; head -40 "$T/serve.log"
+else
+  ok "no sanitizer report in the server log"
+fi
+
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

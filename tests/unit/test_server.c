@@ -178,6 +178,16 @@ static void test_predict(void **unused)
     snprintf(path, sizeof path, "%s/fail.lt", dir);
     assert_ok(lt_pipeline_save(p, path));
     lt_pipeline_free(p);
+    /* and a regression model on the same inputs */
+    spec.target = "Torque [Nm]";
+    spec.model = "linreg";
+    const char *drop[] = {"failure"};
+    spec.drop = drop;
+    spec.ndrop = 1;
+    assert_ok(lt_pipeline_fit(t, NULL, 0, &spec, &p));
+    snprintf(path, sizeof path, "%s/torque.lt", dir);
+    assert_ok(lt_pipeline_save(p, path));
+    lt_pipeline_free(p);
     lt_table_free(t);
 
     lt_server_options o = lt_server_options_default();
@@ -188,12 +198,24 @@ static void test_predict(void **unused)
     lt_server *s = NULL;
     assert_ok(lt_server_start(&o, &s));
     int port = lt_server_port(s);
-    assert_int_equal(lt_server_nmodels(s), 1);
+    assert_int_equal(lt_server_nmodels(s), 2);
     const char *url = "/v1/models/fail/predict";
 
     expect(port, "GET", "/v1/models", NULL, 200, "\"name\":\"fail\"");
     expect(port, "GET", "/v1/models", NULL, 200, "\"name\":\"Torque [Nm]\",\"type\":\"numeric\"");
-    expect(port, "GET", "/healthz", NULL, 200, "\"models\":1");
+    expect(port, "GET", "/healthz", NULL, 200, "\"models\":2");
+    expect(port, "GET", "/v1/models", NULL, 200, "\"task\":\"regression\"");
+    /* Regression answers numbers and has no probabilities or classes. */
+    char *out;
+    const char *reg = "{\"Air temperature [K]\":301,\"Type\":\"L\"}";
+    assert_int_equal(http(port, "POST", "/v1/models/torque/predict", reg, strlen(reg), 0, 0, &out),
+                     200);
+    assert_non_null(strstr(out, "\"predictions\":["));
+    char c = strstr(out, "\"predictions\":[")[15];
+    assert_true(c == '-' || (c >= '0' && c <= '9'));
+    assert_null(strstr(out, "probabilities"));
+    assert_null(strstr(out, "classes"));
+    free(out);
     expect(port, "POST", url,
            "{\"rows\":[{\"Air temperature [K]\":301,\"Torque [Nm]\":22,\"Type\":\"L\"},"
            "{\"Air temperature [K]\":316,\"Torque [Nm]\":50.5,\"Type\":\"M\",\"extra\":1}]}",
@@ -230,7 +252,6 @@ static void test_predict(void **unused)
     expect(port, "POST", url, big, 413, "limit is 50");
 
     /* Body over max_body: by Content-Length (headers only), and chunked. */
-    char *out;
     assert_int_equal(http(port, "POST", url, NULL, 10 << 20, 0, 1, &out), 413);
     assert_non_null(strstr(out, "\"error\":"));
     free(out);

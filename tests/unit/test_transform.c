@@ -224,12 +224,48 @@ static void test_json(void **state)
     }
 }
 
+/* AI4I: numeric sensors plus the 3-level Type, fitted on a split's train rows. */
+static void test_real_ai4i(void **state)
+{
+    (void)state;
+    char buf[600];
+    const char *path = test_data_file("ai4i2020/ai4i2020.csv", buf, sizeof buf);
+    if (!path)
+        return;
+    lt_table *t = NULL;
+    assert_ok(lt_csv_read(path, NULL, &t));
+    const char *f[] = {"Type", "Air temperature [K]", "Torque [Nm]", "Product ID"};
+    lt_split s;
+    assert_ok(lt_split_random(lt_table_nrows(t), 0.2, 1, &s));
+    lt_prep *p = NULL;
+    lt_prep_params par = lt_prep_params_default();
+    par.encode = LT_ENCODE_LABEL;
+    assert_ok(lt_prep_fit(t, f, 3, s.train, s.ntrain, NULL, &p));
+    assert_int_equal(lt_prep_nout(p), 5);
+    assert_string_equal(lt_prep_out_name(p, 0), "Type=H");
+    float *X = malloc((size_t)lt_table_nrows(t) * 5 * sizeof *X);
+    assert_ok(lt_prep_apply(p, t, X));
+    double mean = 0;
+    for (int64_t i = 0; i < s.ntrain; i++)
+        mean += X[s.train[i] * 5 + 4];
+    assert_near(mean / (double)s.ntrain, 0, 1e-4); /* standardised on the train rows */
+    lt_prep_free(p);
+    /* 10,000-level ID column, label-encoded */
+    assert_ok(lt_prep_fit(t, f, 4, s.train, s.ntrain, &par, &p));
+    assert_int_equal(lt_prep_nout(p), 4);
+    assert_ok(lt_prep_apply(p, t, X));
+    lt_prep_free(p);
+    free(X);
+    lt_split_free(&s);
+    lt_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_standard_onehot), cmocka_unit_test(test_median_minmax_label),
         cmocka_unit_test(test_apply_by_name),   cmocka_unit_test(test_fit_errors),
-        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json),            cmocka_unit_test(test_real_ai4i),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
