@@ -41,5 +41,19 @@ echo "bench: lathe CSV done" >&2
 
 echo "bench: scikit-learn / pandas" >&2
 $PY bench/peers.py "$OUT" "$REPEATS" > "$OUT/peers.json"
-$PY bench/report.py "$OUT" > docs/benchmarks.md
+$PY bench/report.py "$OUT" > "$OUT/benchmarks.md"
+
+# Further sections: each bench/sections/NAME.sh runs lathe and its peers side by
+# side and prints a markdown section on stdout. They get LATHE, BUILD, DATA, OUT,
+# REPEATS and PY in the environment. BENCH_ONLY=NAME runs just one of them.
+export LATHE BUILD DATA OUT REPEATS PY
+for s in bench/sections/*.sh; do
+  [ -e "$s" ] || continue
+  name=$(basename "$s" .sh)
+  [ -n "${BENCH_ONLY:-}" ] && [ "$BENCH_ONLY" != "$name" ] && continue
+  echo "bench: section $name" >&2
+  bash "$s" > "$OUT/section_$name.md"
+done
+cat "$OUT/benchmarks.md" > docs/benchmarks.md
+for f in "$OUT"/section_*.md; do [ -e "$f" ] && { echo; cat "$f"; } >> docs/benchmarks.md; done
 echo "bench: wrote docs/benchmarks.md" >&2

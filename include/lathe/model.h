@@ -68,6 +68,16 @@ typedef struct lt_model_vtable {
     /* Extra JSON object text (malloc'd) describing the fit, or NULL. May be NULL. */
     char *(*describe)(const lt_model *m);
     void (*destroy)(lt_model *m);  /* free what the impl allocated (not m). May be NULL. */
+    /* Optional (NULL if not supported): */
+    /* 1 if the model routes NaN inputs itself (trees): the pipeline then
+     * leaves missing numeric values as NaN instead of imputing them. */
+    int handles_missing;
+    /* Global importance per input feature (d values, e.g. total split gain). */
+    int (*importance)(const lt_model *m, double *out);
+    /* Additive per-feature contributions to the raw score (TreeSHAP for trees):
+     * out is n x (d + 1) per output k = 0..nout-1 laid out as
+     * out[((i * nout) + k) * (d + 1) + j], last column = the expected value. */
+    int (*contributions)(const lt_model *m, const float *X, int64_t n, float *out);
 } lt_model_vtable;
 
 /* Base of every model struct. Impl structs start with `lt_model base;`. */

@@ -598,9 +598,10 @@ static int csv_build(csv_ctx *c, int header, const lt_csv_options *opt, lt_table
     if (err_col >= 0) {
         int64_t r = bad[err_col];
         const char *s = c->b + c->off[(size_t)(r + hdr) * ncols + err_col];
-        rc = lt_error(LT_ETYPE, "%s:%lld:%d: column '%s': expected a number, got '%.40s%s'",
+        rc = lt_error(LT_ETYPE, "%s:%lld:%d: column '%s': expected a number, got '%.40s%s'%s",
                       c->name, (long long)c->line[r + hdr], err_col + 1, names[err_col], s,
-                      strlen(s) > 40 ? "..." : "");
+                      strlen(s) > 40 ? "..." : "",
+                      !header && r == 0 ? " (the first row looks like a header row)" : "");
         goto done;
     }
     if (!(t = lt_table_new())) {
