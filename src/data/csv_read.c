@@ -458,8 +458,11 @@ static int csv_names(const csv_ctx *c, int header, char ***out)
     for (int j = 0; j < c->ncols; j++) {
         int32_t k = lt_strmap_put(&m, names[j], strlen(names[j]));
         if (k >= 0 && k != j) {
-            lt_error(LT_EFORMAT, "%s:%lld: duplicate column name '%s' (columns %d and %d)",
-                     c->name, (long long)c->line[0], names[j], k + 1, j + 1);
+            double v;
+            lt_error(LT_EFORMAT, "%s:%lld: duplicate column name '%s' (columns %d and %d)%s",
+                     c->name, (long long)c->line[0], names[j], k + 1, j + 1,
+                     csv_parse_num(names[j], &v) ? " (the first row looks like data: read the "
+                                                   "file without a header row)" : "");
             k = LT_EFORMAT;
         }
         if (k < 0) {
