@@ -13,7 +13,7 @@ echo "== 1. simulate 20 machines for 300 hours (docs/simulator.md)"
 echo
 echo "== 2. train a failure model; whole machines are held out (no leakage between rows of one machine)"
 "$LATHE" train --data "$DATA_DIR/fleet.csv" --target failure \
-  --drop timestamp,product_id,twf,hdf,pwf,osf,rnf --split group:machine \
+  --drop timestamp,machine,product_id,twf,hdf,pwf,osf,rnf --split group:machine \
   --model logreg --param class_weight=balanced --out "$DATA_DIR/models/failure.lt"
 
 echo
