@@ -72,7 +72,8 @@ static char csv_sniff(const char *p)
             cnt[lines][3]++;
         }
     }
-    if (lines < CSV_SNIFF_LINES && (cnt[lines][3] || cnt[lines][0] || cnt[lines][1] || cnt[lines][2]))
+    if (lines < CSV_SNIFF_LINES &&
+        (cnt[lines][3] || cnt[lines][0] || cnt[lines][1] || cnt[lines][2]))
         lines++;
     if (lines == 0)
         return ',';
@@ -101,7 +102,8 @@ static int csv_push_field(csv_ctx *c, uint64_t off)
 {
     if (c->off_len == c->off_cap) {
         size_t cap = c->off_cap ? c->off_cap * 2 : 4096;
-        uint64_t *o = realloc(c->off, cap * sizeof *o);
+        uint64_t *o = c->off ? realloc(c->off, cap * sizeof *o)
+                             : lt_csv_big_alloc(cap * sizeof *o);
         if (!o)
             return lt_error(LT_ENOMEM, "%s: out of memory storing fields", c->name);
         c->off = o;
@@ -246,8 +248,21 @@ static int csv_tokenize(csv_ctx *c, char *p, int64_t line0, int ncols_known)
             p++;
             line++;
         }
-        if (first)
+        if (first) {
             c->ncols = (int)nf;
+            /* Size the offsets once from the first record's length, so a
+             * big file is not copied through repeated doublings. */
+            size_t rec_bytes = (size_t)(p - c->b) + 1, want = (c->n / rec_bytes + 16) * nf * 9 / 8;
+            if (want > c->off_cap && want < ((size_t)1 << 40)) {
+                uint64_t *o = lt_csv_big_alloc(want * sizeof *o);
+                if (!o)
+                    return lt_error(LT_ENOMEM, "%s: out of memory storing fields", c->name);
+                memcpy(o, c->off, c->off_len * sizeof *o);
+                free(c->off);
+                c->off = o;
+                c->off_cap = want;
+            }
+        }
         else if (nf != c->ncols)
             return lt_error(LT_EFORMAT, "%s:%lld: expected %d fields, found %lld", c->name,
                             (long long)c->line[c->nrec - 1], c->ncols, (long long)nf);
@@ -762,9 +777,9 @@ int lt_csv_read(const char *path, const lt_csv_options *opt, lt_table **out)
     int rc = csv_check_options(opt, name);
     if (rc != LT_OK)
         return rc;
-    char *raw, *b;
-    size_t n;
-    if ((rc = lt_read_file(is_stdin ? "/dev/stdin" : path, 0, &raw, &n)) != LT_OK)
+    char *raw = NULL, *b;
+    size_t n = 0;
+    if ((rc = lt_csv_slurp(is_stdin ? "/dev/stdin" : path, &raw, &n)) != LT_OK)
         return rc;
     if (lt_csv_is_gzip(raw, n)) {
         rc = lt_csv_gunzip((const unsigned char *)raw, n, name, &b, &n);

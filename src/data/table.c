@@ -375,8 +375,8 @@ int lt_table_add_num(lt_table *t, const char *name, const double *v, int64_t n)
 }
 
 /* Copies nlevels strings into one pool; levels[k] points into it. */
-static int levels_pack(const char *const *src, const uint32_t *lens, int nlevels, char ***levels_out,
-                       char **pool_out)
+static int levels_pack(const char *const *src, const uint32_t *lens, int nlevels,
+                       char ***levels_out, char **pool_out)
 {
     size_t total = 0;
     for (int k = 0; k < nlevels; k++)
@@ -556,7 +556,8 @@ lt_table *lt_table_take(const lt_table *t, const int64_t *rows, int64_t n)
     }
     for (int64_t i = 0; i < n; i++)
         if (rows[i] < 0 || rows[i] >= t->nrows) {
-            lt_error(LT_EINVAL, "lt_table_take: row index %lld at position %lld is outside [0, %lld)",
+            lt_error(LT_EINVAL,
+                     "lt_table_take: row index %lld at position %lld is outside [0, %lld)",
                      (long long)rows[i], (long long)i, (long long)t->nrows);
             return NULL;
         }

@@ -466,7 +466,8 @@ static int col_from(json_t *o, int a, const lt_prep_params *par, prep_col *c)
     int rc;
     if (strcmp(ty, "num") == 0) {
         c->type = LT_COL_NUM;
-        if ((rc = num_from(o, a, "fill", &c->fill)) || (rc = num_from(o, a, "center", &c->center)) ||
+        if ((rc = num_from(o, a, "fill", &c->fill)) ||
+            (rc = num_from(o, a, "center", &c->center)) ||
             (rc = num_from(o, a, "scale", &c->scale)))
             return rc;
         if (c->scale < 0 || (c->scale == 0 && par->scale != LT_SCALE_MINMAX))

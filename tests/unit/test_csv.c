@@ -149,6 +149,8 @@ static void test_errors_structure(void **state)
     const char *dup = "x,y,x\n1,2,3\n";
     expect_fail(dup, strlen(dup), NULL, LT_EFORMAT, "duplicate column name 'x' (columns 1 and 3)");
     expect_fail("\xff\xfe" "a", 3, NULL, LT_EFORMAT, "UTF-16");
+    const char *nohdr = "1,2,1\n3,4,5\n";
+    expect_fail(nohdr, strlen(nohdr), NULL, LT_EFORMAT, "looks like data");
     /* a line number after a quoted field that spans lines */
     const char *multi = "a,b\n\"x\ny\",1\n2\n";
     expect_fail(multi, strlen(multi), NULL, LT_EFORMAT, "data.csv:4: expected 2 fields, found 1");
@@ -211,7 +213,8 @@ static void test_type_errors(void **state)
     o = lt_csv_options_default();
     o.num_cols = num;
     o.n_num_cols = 1;
-    expect_fail(mixed, strlen(mixed), &o, LT_ETYPE, "data.csv:2:2: column 'code': expected a number, got 'A1'");
+    expect_fail(mixed, strlen(mixed), &o, LT_ETYPE,
+                "data.csv:2:2: column 'code': expected a number, got 'A1'");
     /* numbers-only column forced categorical keeps the text */
     o = lt_csv_options_default();
     const char *id[] = {"id"};
@@ -220,6 +223,13 @@ static void test_type_errors(void **state)
     t = rd_opt(mixed, &o);
     assert_int_equal(lt_table_cat_find(t, 0, "2"), 1);
     lt_table_free(t);
+    /* a header row read as data: the hint says so */
+    lt_csv_options nh = lt_csv_options_default();
+    nh.header = 0;
+    const char *hdr = "id,temp\n1,2\n3,4\n5,6\n7,8\n9,10\n11,12\n13,14\n15,16\n17,18\n19,20\n";
+    expect_fail(hdr, strlen(hdr), &nh, LT_ETYPE,
+                "data.csv:1:1: column 'col1': expected a number, got 'id' "
+                "(the first row looks like a header row)");
     /* unknown names in the options, and a name in both lists */
     const char *nope[] = {"nope"};
     o.cat_cols = nope;
@@ -260,7 +270,8 @@ static void test_numbers_match_strtod(void **state)
     size_t len = 0;
     len += (size_t)sprintf(big, "x\n");
     for (int i = 0; i < N; i++) {
-        int digits = 1 + (int)lt_rng_below(&r, 17), point = (int)lt_rng_below(&r, (uint64_t)digits + 1);
+        int digits = 1 + (int)lt_rng_below(&r, 17);
+        int point = (int)lt_rng_below(&r, (uint64_t)digits + 1);
         char *s = strs[i];
         int k = 0;
         if (lt_rng_below(&r, 2))
@@ -332,6 +343,39 @@ static void test_write_roundtrip(void **state)
     lt_table_free(u);
     assert_int_equal(lt_csv_read("/nonexistent/x.csv", NULL, &u), LT_EIO);
     assert_error_contains("/nonexistent/x.csv");
+}
+
+/* A file above 4 MiB takes the huge-page buffers; values survive the trip. */
+static void test_large_file(void **state)
+{
+    (void)state;
+    enum { N = 250000 };
+    char path[600];
+    snprintf(path, sizeof path, "%s/large.csv", test_tmp_dir());
+    double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    lt_rng r;
+    lt_rng_seed(&r, 3);
+    for (int i = 0; i < N; i++) {
+        a[i] = lt_rng_normal(&r) * 1000;
+        b[i] = (double)i;
+    }
+    lt_table *t = lt_table_new();
+    assert_ok(lt_table_add_num(t, "a", a, N));
+    assert_ok(lt_table_add_num(t, "b", b, N));
+    assert_ok(lt_csv_write(path, t));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > (4 << 20));
+    lt_table *u = NULL;
+    assert_ok(lt_csv_read(path, NULL, &u));
+    assert_int_equal(lt_table_nrows(u), N);
+    assert_memory_equal(lt_table_num(u, 0), a, N * sizeof *a);
+    assert_memory_equal(lt_table_num(u, 1), b, N * sizeof *b);
+    lt_table_free(t);
+    lt_table_free(u);
+    free(a);
+    free(b);
+    unlink(path);
 }
 
 static void test_gzip(void **state)
@@ -417,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_header_names),     cmocka_unit_test(test_type_errors),
         cmocka_unit_test(test_numbers_match_strtod), cmocka_unit_test(test_max_rows),
         cmocka_unit_test(test_write_roundtrip),  cmocka_unit_test(test_gzip),
+        cmocka_unit_test(test_large_file),
         cmocka_unit_test(test_real_ai4i),        cmocka_unit_test(test_real_cmapss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,11 +1,66 @@
-/* gzip input for the CSV reader: detected by its magic bytes, inflated
- * whole into one buffer (followed by CSV_PAD zero bytes, as the tokenizer
- * expects). Truncated or corrupt streams are errors, never partial reads. */
+/* Getting CSV bytes into memory: whole-file reads, big-buffer allocation,
+ * and gzip (detected by its magic bytes, inflated whole). Every buffer
+ * handed to the tokenizer is followed by CSV_PAD zero bytes. Truncated or
+ * corrupt gzip streams are errors, never partial reads. */
 #include "table_impl.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
+
+/* malloc for the reader's big internal buffers. Above 4 MiB they are 2 MiB
+ * aligned and advised as huge pages: page faults were a third of the parse
+ * time on a 3.5 MB file. Freed with free(). */
+void *lt_csv_big_alloc(size_t n)
+{
+    if (n < ((size_t)4 << 20))
+        return malloc(n);
+    void *p = NULL;
+    if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, n & ~(((size_t)2 << 20) - 1), MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+/* Whole file into a buffer with CSV_PAD spare bytes: one read into a
+ * buffer sized by fstat for regular files, lt_read_file for pipes. */
+int lt_csv_slurp(const char *path, char **out, size_t *len)
+{
+    int fd = open(path, O_RDONLY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        size_t size = (size_t)st.st_size, got = 0;
+        char *b = lt_csv_big_alloc(size + CSV_PAD);
+        if (!b) {
+            close(fd);
+            return lt_error(LT_ENOMEM, "%s: out of memory reading %zu bytes", path, size);
+        }
+        while (got < size) {
+            ssize_t r = read(fd, b + got, size - got);
+            if (r < 0) {
+                close(fd);
+                free(b);
+                return lt_error(LT_EIO, "%s: read error", path);
+            }
+            if (r == 0)
+                break; /* the file shrank; parse what is there */
+            got += (size_t)r;
+        }
+        close(fd);
+        *out = b;
+        *len = got;
+        return LT_OK;
+    }
+    if (fd >= 0)
+        close(fd);
+    return lt_read_file(path, 0, out, len);
+}
 
 /* Inflates a gzip stream (concatenated members allowed) into a new buffer
  * followed by CSV_PAD zero bytes. Bytes after the last member that do not
