@@ -30,6 +30,11 @@ typedef struct lr_obj {
 
 static inline int64_t lr_dim(const lr_obj *o) { return (int64_t)o->K * (o->d + o->icpt); }
 
+/* Binary logistic link over m rows (logreg_link.c): on entry P holds the
+ * margins z - b0, on return the probabilities; R = sw (p - y); returns the
+ * weighted loss sum. */
+double lr_binary_link(double *P, double b0, const int32_t *y, const double *sw, int64_t m,
+                      double *R);
 double lr_fg(void *ctx, const double *theta, double *g);
 void lr_hv(void *ctx, const double *v, double *hv);
 double lr_fg_batch(void *ctx, const double *theta, const int64_t *rows, int64_t nb, double *g);

@@ -34,20 +34,7 @@ static double lr_core(const lr_obj *o, const double *X, const double *sw, const 
     if (K == 1) {
         dgemv(0, m, d, 1.0, X, W, P);  // z = X w
         double b0 = b ? b[0] : 0;
-        // The link is the costly part of an evaluation (an exp and a log per
-        // row). Threads only pay off on large n: below that, a barrier with a
-        // descheduled thread on a busy 2-core box costs more than the loop.
-        // Static split: the sum is reproducible for a given thread count.
-#pragma omp parallel for schedule(static) reduction(+ : f) if (m >= 65536)
-        for (int64_t i = 0; i < m; i++) {
-            // One exp and one log per row: e = e^-|z|,
-            // loss = max(z, 0) + log(1 + e) - y z,  p = sigmoid(z).
-            double z = P[i] + b0, yi = (double)y[i], e = exp(-fabs(z));
-            f += sw[i] * ((z > 0 ? z : 0) + log(1 + e) - yi * z);
-            double p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-            P[i] = p;
-            R[i] = sw[i] * (p - yi);
-        }
+        f = lr_binary_link(P, b0, y, sw, m, R);  // P: z -> p; R = sw (p - y)
     } else {
         lt_dgemm(0, 1, m, K, d, 1.0, X, d, W, d, 0.0, P, K);  // Z = X W^T
         for (int64_t i = 0; i < m; i++) {
