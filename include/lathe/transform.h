@@ -14,7 +14,14 @@ extern "C" {
 #endif
 
 typedef enum { LT_SCALE_NONE = 0, LT_SCALE_STANDARD, LT_SCALE_MINMAX } lt_scale_kind;
-typedef enum { LT_IMPUTE_MEAN = 0, LT_IMPUTE_MEDIAN, LT_IMPUTE_MOST_FREQUENT } lt_impute_kind;
+/* LT_IMPUTE_NONE leaves missing numeric values as NaN, for models that route
+ * them natively (trees); the pipeline picks it for such models. */
+typedef enum {
+    LT_IMPUTE_MEAN = 0,
+    LT_IMPUTE_MEDIAN,
+    LT_IMPUTE_MOST_FREQUENT,
+    LT_IMPUTE_NONE,
+} lt_impute_kind;
 typedef enum { LT_ENCODE_ONEHOT = 0, LT_ENCODE_LABEL } lt_encode_kind;
 
 typedef struct lt_prep_params {

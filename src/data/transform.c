@@ -32,7 +32,7 @@ struct lt_prep {
 };
 
 static const char *scale_names[] = {"none", "standard", "minmax"};
-static const char *impute_names[] = {"mean", "median", "most_frequent"};
+static const char *impute_names[] = {"mean", "median", "most_frequent", "none"};
 static const char *encode_names[] = {"onehot", "label"};
 
 lt_prep_params lt_prep_params_default(void)
@@ -133,7 +133,10 @@ static int fit_num(prep_col *c, const double *x, const int64_t *rows, int64_t n,
         }
     }
     double fill = 0;
-    if (m > 0 && par->impute == LT_IMPUTE_MEAN) {
+    if (par->impute == LT_IMPUTE_NONE) {
+        /* Missing stays NaN; statistics come from the observed values only. */
+        fill = m > 0 ? sum / (double)m : 0;
+    } else if (m > 0 && par->impute == LT_IMPUTE_MEAN) {
         fill = sum / (double)m;
     } else if (m > 0) {
         qsort(v, (size_t)m, sizeof *v, cmp_double);
@@ -150,8 +153,9 @@ static int fit_num(prep_col *c, const double *x, const int64_t *rows, int64_t n,
             }
         }
     }
-    double nmiss = (double)(n - m);
-    double mean = (sum + nmiss * fill) / (double)n;
+    double nmiss = par->impute == LT_IMPUTE_NONE ? 0 : (double)(n - m);
+    int64_t nstat = par->impute == LT_IMPUTE_NONE ? (m > 0 ? m : 1) : n;
+    double mean = (sum + nmiss * fill) / (double)nstat;
     double ss = nmiss * (fill - mean) * (fill - mean), lo = fill, hi = fill;
     if (m > 0 && nmiss == 0)
         lo = hi = v[0];
@@ -165,7 +169,7 @@ static int fit_num(prep_col *c, const double *x, const int64_t *rows, int64_t n,
     c->center = 0;
     c->scale = 1;
     if (par->scale == LT_SCALE_STANDARD) {
-        double sd = sqrt(ss / (double)n);
+        double sd = sqrt(ss / (double)nstat);
         c->center = mean;
         c->scale = sd > 0 && isfinite(sd) ? sd : 1;
     } else if (par->scale == LT_SCALE_MINMAX) {
@@ -174,6 +178,8 @@ static int fit_num(prep_col *c, const double *x, const int64_t *rows, int64_t n,
     }
     if (!isfinite(c->center) || !isfinite(c->fill))
         return lt_error(LT_EINVAL, "column '%s': statistics overflow (values too large)", c->name);
+    if (par->impute == LT_IMPUTE_NONE)
+        c->fill = NAN;
     return LT_OK;
 }
 
@@ -238,7 +244,7 @@ int lt_prep_fit(const lt_table *t, const char *const *features, int nfeat, const
     lt_prep_params par = params ? *params : lt_prep_params_default();
     if (!t || !features || nfeat < 1)
         return lt_error(LT_EINVAL, "lt_prep_fit: need a table and at least one feature column");
-    if ((unsigned)par.scale > LT_SCALE_MINMAX || (unsigned)par.impute > LT_IMPUTE_MOST_FREQUENT ||
+    if ((unsigned)par.scale > LT_SCALE_MINMAX || (unsigned)par.impute > LT_IMPUTE_NONE ||
         (unsigned)par.encode > LT_ENCODE_LABEL)
         return lt_error(LT_EINVAL, "lt_prep_fit: unknown scale/impute/encode kind (%d/%d/%d)",
                         (int)par.scale, (int)par.impute, (int)par.encode);
@@ -399,7 +405,7 @@ int lt_prep_to_json(const lt_prep *p, char **json)
         bad |= json_object_set_new(o, "name", json_string(c->name));
         if (c->type == LT_COL_NUM) {
             bad |= json_object_set_new(o, "type", json_string("num"));
-            bad |= json_object_set_new(o, "fill", json_real(c->fill));
+            bad |= json_object_set_new(o, "fill", isnan(c->fill) ? json_null() : json_real(c->fill));
             bad |= json_object_set_new(o, "center", json_real(c->center));
             bad |= json_object_set_new(o, "scale", json_real(c->scale));
         } else {
@@ -466,7 +472,11 @@ static int col_from(json_t *o, int a, const lt_prep_params *par, prep_col *c)
     int rc;
     if (strcmp(ty, "num") == 0) {
         c->type = LT_COL_NUM;
-        if ((rc = num_from(o, a, "fill", &c->fill)) ||
+        /* fill is null when missing values stay NaN (LT_IMPUTE_NONE). */
+        int keep_nan = par->impute == LT_IMPUTE_NONE && json_is_null(json_object_get(o, "fill"));
+        if (keep_nan)
+            c->fill = NAN;
+        if ((!keep_nan && (rc = num_from(o, a, "fill", &c->fill))) ||
             (rc = num_from(o, a, "center", &c->center)) ||
             (rc = num_from(o, a, "scale", &c->scale)))
             return rc;
@@ -529,7 +539,7 @@ int lt_prep_from_json(const char *json, lt_prep **out)
         rc = lt_error(LT_EFORMAT, "prep JSON: field 'version' must be 1 (this lathe reads "
                       "version 1)");
     else if ((rc = enum_from(root, "scale", scale_names, 3, &sc)) ||
-             (rc = enum_from(root, "impute", impute_names, 3, &im)) ||
+             (rc = enum_from(root, "impute", impute_names, 4, &im)) ||
              (rc = enum_from(root, "encode", encode_names, 2, &en)))
         ;
     else if (!json_is_array(cols) || json_array_size(cols) == 0 ||

@@ -260,12 +260,39 @@ static void test_real_ai4i(void **state)
     lt_table_free(t);
 }
 
+/* LT_IMPUTE_NONE (trees): missing stays NaN, statistics from observed
+ * values only, and the NaN survives a JSON round trip. */
+static void test_impute_none(void **state)
+{
+    (void)state;
+    lt_table *t = sample();
+    lt_prep_params par = lt_prep_params_default();
+    par.impute = LT_IMPUTE_NONE;
+    lt_prep *p = NULL, *q = NULL;
+    assert_ok(lt_prep_fit(t, feats, 2, NULL, 0, &par, &p));
+    float X[6 * 4], Y[6 * 4];
+    assert_ok(lt_prep_apply(p, t, X));
+    assert_true(isnan(X[3 * 4 + 0]));
+    /* mean of the 5 observed values 1 2 3 5 100 = 22.2 -> row 0 is below it */
+    assert_true(X[0] < 0 && !isnan(X[0]));
+    char *json = NULL;
+    assert_ok(lt_prep_to_json(p, &json));
+    assert_ok(lt_prep_from_json(json, &q));
+    assert_ok(lt_prep_apply(q, t, Y));
+    for (int i = 0; i < 24; i++)
+        assert_true((isnan(X[i]) && isnan(Y[i])) || X[i] == Y[i]);
+    free(json);
+    lt_prep_free(p);
+    lt_prep_free(q);
+    lt_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_standard_onehot), cmocka_unit_test(test_median_minmax_label),
         cmocka_unit_test(test_apply_by_name),   cmocka_unit_test(test_fit_errors),
-        cmocka_unit_test(test_json),            cmocka_unit_test(test_real_ai4i),
+        cmocka_unit_test(test_json), cmocka_unit_test(test_impute_none),            cmocka_unit_test(test_real_ai4i),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
