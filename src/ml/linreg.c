@@ -5,7 +5,7 @@
  * Ridge. Solvers:
  *   lstsq  centre X and y (sw-weighted), solve the d x d normal equations
  *          by Cholesky (LAPACKE_dposv); when the Gram matrix is singular or
- *          badly conditioned (rcond < 1e-10, so the squared condition would
+ *          badly conditioned (rcond < 1e-8, so the squared condition would
  *          cost accuracy) fall back to SVD least squares (LAPACKE_dgelsd,
  *          the minimum-norm solution, like sklearn) on the centred design.
  *   gd     accelerated full-batch gradient descent on the same objective
@@ -154,7 +154,11 @@ static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const 
     if (info == 0)
         LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d, anorm, &rcond);
     int rc = LT_OK;
-    if (info != 0 || rcond < 1e-10) {
+    // Features arrive as float32: a direction of X below ~1e-6 of its
+    // largest (collinear one-hot columns next to the intercept, constant
+    // sensors) is rounding noise, and Cholesky would fit huge cancelling
+    // weights to it. The Gram matrix squares the condition, hence 1e-12 ~ (1e-6)^2.
+    if (info != 0 || rcond < 1e-12 * 1e4) {
         if (m->alpha > 0) {
             double sa = sqrt(m->alpha);
             for (int64_t j = 0; j < d; j++)
@@ -162,7 +166,7 @@ static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const 
         }
         lapack_int rank;
         info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)d, 1, S,
-                              (lapack_int)d, t, 1, sv, -1.0, &rank);
+                              (lapack_int)d, t, 1, sv, 1e-6, &rank);  // drop noise directions
         if (info != 0)
             rc = lt_error(LT_EINVAL, "linreg: SVD least squares did not converge (info %d)",
                           (int)info);

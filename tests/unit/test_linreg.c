@@ -161,6 +161,37 @@ static void test_progress_and_unsupported(void **st)
     lt_model_free(m);
 }
 
+/* One-hot columns that sum to one are collinear with the intercept. With
+ * float32 features the Gram matrix is then only nearly singular; lstsq must
+ * still take the SVD path and fit, not blow up (a bug seen in real use:
+ * RMSE 4e6 on simulator data). */
+static void test_onehot_collinear(void **st)
+{
+    (void)st;
+    enum { N = 600, D = 4 };
+    static float X[N * D], y[N], pred[N];
+    lt_rng r;
+    lt_rng_seed(&r, 5);
+    for (int i = 0; i < N; i++) {
+        int level = i % 3;
+        float x0 = (float)lt_rng_normal(&r);
+        /* standardized one-hot values, as the pipeline produces them */
+        X[i * D + 0] = x0;
+        for (int k = 0; k < 3; k++)
+            X[i * D + 1 + k] = level == k ? 1.41421356f : -0.70710678f;
+        y[i] = 2.0f * x0 + (level == 0 ? 3.0f : 0.0f) + 0.01f * (float)lt_rng_normal(&r);
+    }
+    lt_model *m = NULL;
+    assert_ok(lt_model_new("linreg", &m));
+    assert_ok(lt_model_fit(m, LT_TASK_REGRESSION, X, N, D, y, 0, NULL));
+    assert_ok(lt_model_predict(m, X, N, D, pred));
+    double se = 0;
+    for (int i = 0; i < N; i++)
+        se += (pred[i] - y[i]) * (pred[i] - y[i]);
+    assert_true(sqrt(se / N) < 0.05);
+    lt_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_sklearn_lstsq),
         cmocka_unit_test(test_sklearn_gd_sgd),
         cmocka_unit_test(test_rank_deficient),
+        cmocka_unit_test(test_onehot_collinear),
         cmocka_unit_test(test_progress_and_unsupported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
