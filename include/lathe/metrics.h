@@ -42,6 +42,21 @@ int lt_class_metrics_compute(const int32_t *y, const float *proba, int64_t n, in
 typedef struct lt_reg_metrics { double rmse, mae, r2; } lt_reg_metrics;
 int lt_reg_metrics_compute(const double *y, const double *pred, int64_t n, lt_reg_metrics *out);
 
+/* ---- clustering ---- */
+
+/* Mean silhouette coefficient (Euclidean, scikit-learn's silhouette_score)
+ * of labels (n, values >= 0) on X (n x d, row-major). A row alone in its
+ * cluster scores 0. sample in (0, n): computed on that many rows drawn
+ * without replacement from seed (like sample_size=; the cost is
+ * O(sample^2 d)); 0 or >= n: all rows. NaN when fewer than 2 or more than
+ * n - 1 distinct labels are present (sklearn raises there), or on error. */
+double lt_silhouette(const float *X, int64_t n, int64_t d, const int32_t *labels,
+                     int64_t sample, uint64_t seed);
+/* Adjusted Rand index of two labelings (any int32 values) of n items, in
+ * [-1, 1] (1 = same partition, about 0 = chance), as
+ * sklearn.metrics.adjusted_rand_score. NaN on allocation failure. */
+double lt_adjusted_rand_index(const int32_t *a, const int32_t *b, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

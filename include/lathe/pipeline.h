@@ -53,6 +53,23 @@ void lt_pipeline_free(lt_pipeline *p);  /* NULL-safe */
 int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba);
 int lt_pipeline_nproba(const lt_pipeline *p);
 
+/* Anomaly models: roc_auc/pr_auc of the anomaly score and precision/
+ * recall/f1 of the 0/1 prediction against a label (NaN without one or when
+ * one class is absent); flagged = share of rows predicted 1. */
+typedef struct lt_anomaly_metrics {
+    double roc_auc, pr_auc, precision, recall, f1, flagged;
+    int64_t positives;         /* rows labelled anomalous */
+} lt_anomaly_metrics;
+/* Cluster models: adjusted Rand index against a label (NaN without one),
+ * inertia (sum of squared distances to the nearest center in the model's
+ * feature space; for models without centers, to the cluster means),
+ * silhouette (on at most 5000 rows, sampled with a fixed seed), k = clusters
+ * present in the prediction. */
+typedef struct lt_cluster_metrics {
+    double ari, inertia, silhouette;
+    int k;
+} lt_cluster_metrics;
+
 /* Evaluation of a pipeline on labelled rows (NULL = all rows of t). */
 typedef struct lt_eval {
     lt_task task;
@@ -60,10 +77,26 @@ typedef struct lt_eval {
     lt_class_metrics cls;      /* classification */
     lt_reg_metrics reg;        /* regression */
     double predict_seconds;
+    lt_anomaly_metrics anom;   /* anomaly */
+    lt_cluster_metrics clu;    /* cluster */
+    int labelled;              /* unsupervised: 1 when a label column was scored */
 } lt_eval;
+/* Supervised models are scored against their target; unsupervised ones
+ * without labels (anomaly: flagged share; cluster: inertia, silhouette). */
 int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
                          int64_t nrows, lt_eval *out);
-/* {"accuracy":..,"f1":..} or {"rmse":..}: malloc'd JSON object text. */
+/* Like lt_pipeline_evaluate with a label column (NULL = none) for
+ * unsupervised models; rows whose label is missing are skipped.
+ *  - anomaly: the label must have two values (or one); the positive
+ *    (anomalous) one is the value named 1/true/yes/anomaly/anomalous/outlier/
+ *    abnormal/fault/failure/fail when the other is not, else the one named
+ *    0/false/no/normal/inlier/ok's counterpart, else the rarer value.
+ *  - cluster: any labels; scored by the adjusted Rand index.
+ * For supervised models label_col must be NULL or the model's target. */
+int lt_pipeline_evaluate_labels(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                                int64_t nrows, const char *label_col, lt_eval *out);
+/* {"accuracy":..,"f1":..}, {"rmse":..}, {"roc_auc":..,"pr_auc":..,"flagged":..}
+ * or {"ari":..,"inertia":..,"silhouette":..}: malloc'd JSON object text. */
 char *lt_eval_metrics_json(const lt_eval *e);
 
 /* Accessors. */

@@ -69,6 +69,9 @@ int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 
 

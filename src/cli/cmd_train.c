@@ -277,7 +277,7 @@ int cmd_train(int argc, char **argv)
     lt_table *t = NULL, *test = NULL;
     lt_pipeline *p = NULL;
     lt_split split = {0};
-    char *metrics = NULL, *train_metrics = NULL;
+    char *metrics = NULL, *train_metrics = NULL, *describe = NULL;
     char out_default[512];
     const char *out = cli_get(&a, "out");
 
@@ -324,7 +324,7 @@ int cmd_train(int argc, char **argv)
         evaluated_on = "train";
         eval_ok = !lt_pipeline_evaluate(p, t, NULL, 0, &ev);
     }
-    int can_eval = lt_pipeline_task(p) <= LT_TASK_CLASSIFICATION;
+    int can_eval = 1;  /* every task: unsupervised models get inertia/silhouette or flagged */
     if (can_eval && !eval_ok) {
         cli_fail(&a, "evaluating");
         goto done;
@@ -381,6 +381,8 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
 
+    const lt_model *fitted = lt_pipeline_model(p);
+    describe = fitted->vt->describe ? fitted->vt->describe(fitted) : NULL;
     if (a.json) {
         json_t *o = json_object();
         json_object_set_new(o, "model", json_string(spec.model));
@@ -397,6 +399,8 @@ int cmd_train(int argc, char **argv)
         json_object_set_new(o, "test_rows", json_integer(can_eval ? ev.n : 0));
         json_object_set_new(o, "features", json_integer(lt_prep_nout(lt_pipeline_prep(p))));
         json_object_set_new(o, "out", json_string(out));
+        if (describe)
+            json_object_set_new(o, "model_info", json_loads(describe, 0, NULL));
         char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
         printf("%s\n", s);
         free(s);
@@ -417,6 +421,12 @@ int cmd_train(int argc, char **argv)
             printf("metrics on %s rows:\n", evaluated_on);
             cli_print_metrics(stdout, metrics);
         }
+        if (lt_pipeline_task(p) > LT_TASK_CLASSIFICATION && train_metrics) {
+            printf("\nmetrics on train rows:\n");
+            cli_print_metrics(stdout, train_metrics);
+        }
+        if (lt_pipeline_task(p) > LT_TASK_CLASSIFICATION && describe)
+            printf("\ndetails   %s\n", describe);
         printf("\nsaved model to %s\n", out);
     }
     exit_code = CLI_OK;
@@ -424,6 +434,7 @@ done:
     cli_progress_done(&a);
     free(metrics);
     free(train_metrics);
+    free(describe);
     lt_split_free(&split);
     lt_pipeline_free(p);
     lt_table_free(t);

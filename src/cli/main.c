@@ -14,7 +14,10 @@ static const subcommand commands[] = {
     {"train", cmd_train, "train a model on a CSV table, report its metrics, save it"},
     {"eval", cmd_eval, "evaluate a saved model on labelled data"},
     {"predict", cmd_predict, "predict with a saved model on new rows"},
+    {"cluster", cmd_cluster, "group rows with k-means (k or auto), write them with a cluster column"},
     {"info", cmd_info, "describe a saved model: schema, classes, parameters, metrics"},
+    {"tune", cmd_tune, "choose model parameters by cross-validation, save the best"},
+    {"explain", cmd_explain, "explain a model (importance) or one prediction (contributions)"},
     {"serve", cmd_serve, "serve models over HTTP (REST API)"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -310,3 +310,172 @@ int lt_reg_metrics_compute(const double *y, const double *pred, int64_t n, lt_re
     out->r2 = lt_r2(y, pred, n);
     return LT_OK;
 }
+
+/* ---- clustering ------------------------------------------------------------ */
+
+#define SIL_BLOCK 256
+
+double lt_silhouette(const float *X, int64_t n, int64_t d, const int32_t *labels,
+                     int64_t sample, uint64_t seed)
+{
+    if (!X || !labels || n < 2 || d < 1)
+        return NAN;
+    const int64_t s = sample > 0 && sample < n ? sample : n;
+    int32_t kmax = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (labels[i] < 0)
+            return NAN;
+        kmax = labels[i] > kmax ? labels[i] : kmax;
+    }
+    const int64_t k = (int64_t)kmax + 1;
+    int64_t *idx = malloc(sizeof(int64_t) * (size_t)n);
+    double *Xs = malloc(sizeof(double) * (size_t)(s * d));
+    double *nrm = malloc(sizeof(double) * (size_t)s);
+    double *cnt = calloc((size_t)k, sizeof(double));
+    double *sil = malloc(sizeof(double) * (size_t)s);
+    int32_t *lab = malloc(sizeof(int32_t) * (size_t)s);
+    double result = NAN;
+    int fail = 0;
+    if (!idx || !Xs || !nrm || !cnt || !sil || !lab)
+        goto out;
+    for (int64_t i = 0; i < n; i++)
+        idx[i] = i;
+    if (s < n) {
+        lt_rng rng;
+        lt_rng_seed(&rng, seed);
+        for (int64_t j = 0; j < s; j++) {
+            int64_t r = j + (int64_t)lt_rng_below(&rng, (uint64_t)(n - j)), t = idx[j];
+            idx[j] = idx[r];
+            idx[r] = t;
+        }
+    }
+    for (int64_t j = 0; j < s; j++) {
+        double q = 0;
+        for (int64_t f = 0; f < d; f++) {
+            double v = X[idx[j] * d + f];
+            Xs[j * d + f] = v;
+            q += v * v;
+        }
+        nrm[j] = q;
+        lab[j] = labels[idx[j]];
+        cnt[lab[j]] += 1;
+    }
+    int present = 0;
+    for (int64_t c = 0; c < k; c++)
+        present += cnt[c] > 0;
+    if (present < 2 || present > s - 1)
+        goto out;
+    // Per block of rows: G (b, s) = Xb Xs^T through BLAS, then the distance
+    // sqrt(|x|^2 + |y|^2 - 2 x.y) summed per cluster of the column.
+    const int64_t nb = (s + SIL_BLOCK - 1) / SIL_BLOCK;
+    lt_blas_serial_begin();
+#pragma omp parallel
+    {
+        double *G = malloc(sizeof(double) * (size_t)(SIL_BLOCK * s));
+        double *acc = malloc(sizeof(double) * (size_t)k);
+        if (!G || !acc) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t b = 0; b < nb; b++) {
+            if (!G || !acc)
+                continue;
+            const int64_t i0 = b * SIL_BLOCK, m = s - i0 < SIL_BLOCK ? s - i0 : SIL_BLOCK;
+            lt_dgemm(0, 1, m, s, d, 1.0, Xs + i0 * d, d, Xs, d, 0.0, G, s);
+            for (int64_t r = 0; r < m; r++) {
+                const int64_t i = i0 + r;
+                const double *g = G + r * s;
+                memset(acc, 0, sizeof(double) * (size_t)k);
+                for (int64_t j = 0; j < s; j++) {
+                    double q = nrm[i] + nrm[j] - 2 * g[j];
+                    acc[lab[j]] += j == i || q <= 0 ? 0.0 : sqrt(q);
+                }
+                const int32_t own = lab[i];
+                if (cnt[own] < 2) {
+                    sil[i] = 0;
+                    continue;
+                }
+                double a = acc[own] / (cnt[own] - 1), bmin = INFINITY;
+                for (int64_t c = 0; c < k; c++)
+                    if (c != own && cnt[c] > 0)
+                        bmin = fmin(bmin, acc[c] / cnt[c]);
+                double den = fmax(a, bmin);
+                sil[i] = den > 0 ? (bmin - a) / den : 0.0;
+            }
+        }
+        free(G);
+        free(acc);
+    }
+    lt_blas_serial_end();
+    if (!fail) {
+        double sum = 0;
+        for (int64_t j = 0; j < s; j++)
+            sum += sil[j];
+        result = sum / (double)s;
+    }
+out:
+    free(idx), free(Xs), free(nrm), free(cnt), free(sil), free(lab);
+    return result;
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const int32_t *a = x, *b = y;
+    if (a[0] != b[0])
+        return (a[0] > b[0]) - (a[0] < b[0]);
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Sum over the groups of equal keys (sorted) of C(size, 2). */
+static double comb2_runs(const int32_t *v, int64_t n, int stride, int both)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n;) {
+        int64_t j = i + 1;
+        while (j < n && v[j * stride] == v[i * stride] &&
+               (!both || v[j * stride + 1] == v[i * stride + 1]))
+            j++;
+        double c = (double)(j - i);
+        s += c * (c - 1) / 2;
+        i = j;
+    }
+    return s;
+}
+
+double lt_adjusted_rand_index(const int32_t *a, const int32_t *b, int64_t n)
+{
+    if (n <= 1)
+        return 1.0;
+    int32_t *p = malloc(sizeof(int32_t) * 2 * (size_t)n);
+    int32_t *q = malloc(sizeof(int32_t) * (size_t)n);
+    if (!p || !q) {
+        free(p);
+        free(q);
+        return NAN;
+    }
+    // Pairs (a, b) sorted: runs are the contingency cells; a and b sorted
+    // alone give the row and column sums.
+    for (int64_t i = 0; i < n; i++) {
+        p[2 * i] = a[i];
+        p[2 * i + 1] = b[i];
+    }
+    qsort(p, (size_t)n, 2 * sizeof(int32_t), cmp_pair);
+    double index = comb2_runs(p, n, 2, 1), sa = comb2_runs(p, n, 2, 0);
+    memcpy(q, b, sizeof(int32_t) * (size_t)n);
+    qsort(q, (size_t)n, sizeof(int32_t), cmp_i32);
+    double sb = comb2_runs(q, n, 1, 0);
+    free(p);
+    free(q);
+    double total = (double)n * (double)(n - 1) / 2;
+    double expected = sa * sb / total, max = 0.5 * (sa + sb);
+    if (max == expected)  // both partitions trivial and equal
+        return 1.0;
+    return (index - expected) / (max - expected);
+}

@@ -339,11 +339,13 @@ static int check_task(const lt_model_vtable *vt, lt_task task)
                     task_name(task), what);
 }
 
-static int check_X(const char *who, const float *X, int64_t n, int64_t d)
+/* NaN is allowed for models that route missing values themselves (trees). */
+static int check_X(const lt_model_vtable *vt, const float *X, int64_t n, int64_t d)
 {
+    const char *who = vt->name;
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < d; j++)
-            if (!isfinite(X[i * d + j]))
+            if (!isfinite(X[i * d + j]) && !(vt->handles_missing && isnan(X[i * d + j])))
                 return lt_error(LT_EINVAL,
                                 "%s: X has a non-finite value (%g) at row %lld, column %lld "
                                 "(0-based); impute or drop it first",
@@ -416,7 +418,7 @@ int lt_model_fit(lt_model *m, lt_task task, const float *X, int64_t n, int64_t d
     if (!X)
         return lt_error(LT_EINVAL, "%s: X is NULL", who);
     int supervised = task == LT_TASK_REGRESSION || task == LT_TASK_CLASSIFICATION;
-    if ((rc = check_X(who, X, n, d)) || (supervised && (rc = check_y(who, task, y, n, nclass))) ||
+    if ((rc = check_X(m->vt, X, n, d)) || (supervised && (rc = check_y(who, task, y, n, nclass))) ||
         (rc = check_w(who, w, n)))
         return rc;
     m->fitted = 0;
@@ -442,7 +444,7 @@ static int check_predict(const lt_model *m, const float *X, int64_t n, int64_t d
                         who, (long long)d, (long long)m->nfeat);
     if (n < 0 || (n > 0 && (!X || !out)))
         return lt_error(LT_EINVAL, "%s: predict needs X and out for %lld rows", who, (long long)n);
-    return check_X(who, X, n, d);
+    return check_X(m->vt, X, n, d);
 }
 
 int lt_model_predict(const lt_model *m, const float *X, int64_t n, int64_t d, float *out)

@@ -3,11 +3,14 @@
  * predict from a raw table. */
 #include "lathe/pipeline.h"
 
+#include "lathe/cluster.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define LT_MAX_CLASSES 1000
 
@@ -226,6 +229,34 @@ int lt_pipeline_guess_task(const lt_table *t, const int64_t *rows, int64_t nrows
     return LT_OK;
 }
 
+static int target_missing(const lt_table *t, int j, int64_t i)
+{
+    if (lt_table_col_type(t, j) == LT_COL_CAT)
+        return lt_table_cat(t, j)[i] < 0;
+    return isnan(lt_table_num(t, j)[i]);
+}
+
+/* Class index per level of a categorical target column (-1 = unknown).
+ * Looked up once per level, not once per row. */
+static int *level_classes(const lt_pipeline *p, const lt_table *t, int j)
+{
+    int nl = lt_table_cat_nlevels(t, j);
+    int *map = lt_malloc(sizeof(int) * (size_t)(nl ? nl : 1));
+    for (int k = 0; map && k < nl; k++)
+        map[k] = lt_pipeline_class_index(p, lt_table_cat_level(t, j, k));
+    return map;
+}
+
+/* Class index of a numeric target value: classes that are numbers compare
+ * by value (class names were written with %.15g). */
+static int value_class(const double *class_values, int nclass, double v)
+{
+    for (int k = 0; k < nclass; k++)
+        if (class_values[k] == v)
+            return k;
+    return -1;
+}
+
 int lt_pipeline_target_values(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
                               int64_t nrows, float *y)
 {
@@ -235,27 +266,48 @@ int lt_pipeline_target_values(const lt_pipeline *p, const lt_table *t, const int
     if (j < 0)
         return LT_ENOTFOUND;
     int64_t n = rows ? nrows : lt_table_nrows(t);
-    for (int64_t r = 0; r < n; r++) {
-        int64_t i = rows ? rows[r] : r;
-        char buf[64];
-        const char *s = target_text(t, j, i, buf, sizeof buf);
-        if (!s)
-            return lt_error(LT_EINVAL, "row %lld: target '%s' is missing", (long long)i + 1,
-                            p->target);
-        if (p->task == LT_TASK_CLASSIFICATION) {
-            int k = lt_pipeline_class_index(p, s);
-            if (k < 0)
-                return lt_error(LT_EINVAL, "row %lld: target '%s' has class '%s', unknown to the "
-                                "model (it knows %d classes)", (long long)i + 1, p->target, s,
-                                p->nclass);
-            y[r] = (float)k;
-        } else {
-            if (lt_table_col_type(t, j) != LT_COL_NUM)
-                return lt_error(LT_ETYPE, "target '%s' must be numeric for regression", p->target);
-            y[r] = (float)lt_table_num(t, j)[i];
+    int cat = lt_table_col_type(t, j) == LT_COL_CAT;
+    if (p->task != LT_TASK_CLASSIFICATION && cat)
+        return lt_error(LT_ETYPE, "target '%s' must be numeric for regression", p->target);
+    int *map = NULL;
+    double *values = NULL;
+    if (p->task == LT_TASK_CLASSIFICATION) {
+        if (cat && !(map = level_classes(p, t, j)))
+            return LT_ENOMEM;
+        if (!cat) {
+            if (!(values = lt_malloc(sizeof(double) * (size_t)(p->nclass + 1))))
+                return LT_ENOMEM;
+            for (int k = 0; k < p->nclass; k++) {
+                char *end;
+                values[k] = strtod(p->classes[k], &end);
+                if (end == p->classes[k] || *end)
+                    values[k] = NAN;
+            }
         }
     }
-    return LT_OK;
+    int rc = LT_OK;
+    for (int64_t r = 0; r < n && !rc; r++) {
+        int64_t i = rows ? rows[r] : r;
+        if (target_missing(t, j, i)) {
+            rc = lt_error(LT_EINVAL, "row %lld: target '%s' is missing", (long long)i + 1,
+                          p->target);
+        } else if (p->task != LT_TASK_CLASSIFICATION) {
+            y[r] = (float)lt_table_num(t, j)[i];
+        } else {
+            int k = cat ? map[lt_table_cat(t, j)[i]]
+                        : value_class(values, p->nclass, lt_table_num(t, j)[i]);
+            if (k < 0) {
+                char buf[64];
+                rc = lt_error(LT_EINVAL, "row %lld: target '%s' has class '%s', unknown to the "
+                              "model (it knows %d classes)", (long long)i + 1, p->target,
+                              target_text(t, j, i, buf, sizeof buf), p->nclass);
+            }
+            y[r] = (float)k;
+        }
+    }
+    free(map);
+    free(values);
+    return rc;
 }
 
 static int in_list(const char *s, const char *const *list, int n)
@@ -296,8 +348,7 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
     int64_t m = 0;
     for (int64_t r = 0; r < n; r++) {
         int64_t i = rows ? rows[r] : r;
-        char buf[64];
-        if (tj < 0 || target_text(t, tj, i, buf, sizeof buf))
+        if (tj < 0 || !target_missing(t, tj, i))
             use[m++] = i;
     }
     if (m < 2) {
@@ -367,7 +418,10 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
         rc = LT_ENOMEM;
         goto done;
     }
-    if ((rc = lt_prep_fit(sub, feats, nf, NULL, 0, &spec->prep, &p->prep)))
+    lt_prep_params prep = spec->prep;
+    if (vt->handles_missing && prep.impute != LT_IMPUTE_MOST_FREQUENT)
+        prep.impute = LT_IMPUTE_NONE; /* trees route NaN themselves */
+    if ((rc = lt_prep_fit(sub, feats, nf, NULL, 0, &prep, &p->prep)))
         goto done;
     int64_t d = lt_prep_nout(p->prep);
     X = lt_malloc(sizeof(float) * (size_t)(m * d));
@@ -430,11 +484,10 @@ int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, fl
 int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
                          int64_t nrows, lt_eval *out)
 {
+    if (p->task != LT_TASK_CLASSIFICATION && p->task != LT_TASK_REGRESSION)
+        return lt_pipeline_evaluate_labels(p, t, rows, nrows, NULL, out);
     memset(out, 0, sizeof *out);
     out->task = p->task;
-    if (p->task != LT_TASK_CLASSIFICATION && p->task != LT_TASK_REGRESSION)
-        return lt_error(LT_EUNSUPPORTED, "evaluating a %s model is not supported yet",
-                        task_name(p->task));
     lt_table *sub = rows ? lt_table_take(t, rows, nrows) : NULL;
     const lt_table *src = rows ? sub : t;
     if (rows && !sub)
@@ -493,6 +546,231 @@ int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t 
     return rc;
 }
 
+/* ---- unsupervised evaluation ---- */
+
+static int str_in(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcasecmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
+/* Compact codes 0..nk-1 of a label column over rows (missing = -1), with
+ * each code's text in names (up to 3 kept, the rest NULL). */
+static int label_codes(const lt_table *t, int j, const int64_t *rows, int64_t n, int32_t *codes,
+                       int *nk, char names[3][64])
+{
+    double *key = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (!key || !u) {
+        free(key), free(u);
+        return LT_ENOMEM;
+    }
+    int cat = lt_table_col_type(t, j) == LT_COL_CAT;
+    int64_t m = 0;
+    for (int64_t r = 0; r < n; r++) {
+        int64_t i = rows[r];
+        key[r] = cat ? (lt_table_cat(t, j)[i] < 0 ? NAN : lt_table_cat(t, j)[i])
+                     : lt_table_num(t, j)[i];
+        if (!isnan(key[r]))
+            u[m++] = key[r];
+    }
+    qsort(u, (size_t)m, sizeof(double), cmp_double);
+    int64_t distinct = 0;
+    for (int64_t i = 0; i < m; i++)
+        if (i == 0 || u[i] != u[distinct - 1])
+            u[distinct++] = u[i];
+    for (int64_t r = 0; r < n; r++) {
+        if (isnan(key[r])) {
+            codes[r] = -1;
+            continue;
+        }
+        int64_t lo = 0, hi = distinct - 1;
+        while (lo < hi) {
+            int64_t mid = (lo + hi) / 2;
+            if (u[mid] < key[r])
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        codes[r] = (int32_t)lo;
+    }
+    for (int c = 0; c < 3; c++) {
+        names[c][0] = '\0';
+        if (c < distinct) {
+            if (cat)
+                snprintf(names[c], 64, "%s", lt_table_cat_level(t, j, (int)u[c]));
+            else
+                snprintf(names[c], 64, "%.15g", u[c]);
+        }
+    }
+    *nk = distinct > 2147483647 ? 2147483647 : (int)distinct;
+    free(key), free(u);
+    return LT_OK;
+}
+
+/* Which of the (at most two) label codes means "anomaly"; see pipeline.h. */
+static int positive_code(const char *col, const int32_t *codes, int64_t n, int nk,
+                         char names[3][64], int *pos)
+{
+    static const char *const yes[] = {"1", "true", "yes", "anomaly", "anomalous", "outlier",
+                                      "abnormal", "fault", "failure", "fail", NULL};
+    static const char *const no[] = {"0", "false", "no", "normal", "inlier", "ok", NULL};
+    if (nk > 2)
+        return lt_error(LT_EINVAL, "label '%s' must have two values (0/1, or normal/anomaly), "
+                        "found more: '%s', '%s', '%s', ...", col, names[0], names[1], names[2]);
+    if (nk == 0)
+        return lt_error(LT_EINVAL, "label '%s' has no values in the rows evaluated", col);
+    if (nk == 1) {
+        *pos = str_in(names[0], no) ? -1 : 0;  /* one class: AUC undefined (NaN) */
+        return LT_OK;
+    }
+    int y0 = str_in(names[0], yes), y1 = str_in(names[1], yes);
+    int n0 = str_in(names[0], no), n1 = str_in(names[1], no);
+    if (y0 != y1) {
+        *pos = y0 ? 0 : 1;
+        return LT_OK;
+    }
+    if (n0 != n1) {
+        *pos = n0 ? 1 : 0;
+        return LT_OK;
+    }
+    int64_t c1 = 0;
+    for (int64_t i = 0; i < n; i++)
+        c1 += codes[i] == 1;
+    if (2 * c1 == n)
+        return lt_error(LT_EINVAL, "label '%s': cannot tell which of '%s' and '%s' means "
+                        "anomaly (equally frequent); use 0/1", col, names[0], names[1]);
+    *pos = 2 * c1 < n ? 1 : 0;  /* the rarer value */
+    return LT_OK;
+}
+
+int lt_pipeline_evaluate_labels(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                                int64_t nrows, const char *label_col, lt_eval *out)
+{
+    if (p->task == LT_TASK_CLASSIFICATION || p->task == LT_TASK_REGRESSION) {
+        if (label_col && (!p->target || strcmp(label_col, p->target) != 0))
+            return lt_error(LT_EINVAL, "--target '%s' does not match the model's target '%s' "
+                            "(omit it for supervised models)", label_col,
+                            p->target ? p->target : "");
+        return lt_pipeline_evaluate(p, t, rows, nrows, out);
+    }
+    memset(out, 0, sizeof *out);
+    out->task = p->task;
+    out->anom.roc_auc = out->anom.pr_auc = out->anom.precision = out->anom.recall = NAN;
+    out->anom.f1 = out->clu.ari = out->clu.silhouette = NAN;
+    int lj = -1;
+    if (label_col && (lj = lt_table_require(t, label_col)) < 0)
+        return lt_error_wrap(LT_ENOTFOUND, "label: ");
+    int64_t n = rows ? nrows : lt_table_nrows(t);
+    int64_t *use = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    int32_t *codes = lt_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+    lt_table *sub = NULL;
+    float *X = NULL, *pred = NULL, *score = NULL;
+    int32_t *yi = NULL, *pi = NULL;
+    double *sd = NULL;
+    char names[3][64];
+    int nk = 0, rc = use && codes ? LT_OK : LT_ENOMEM;
+    for (int64_t r = 0; !rc && r < n; r++)
+        use[r] = rows ? rows[r] : r;
+    if (!rc && lj >= 0) {  /* keep the rows that have a label */
+        rc = label_codes(t, lj, use, n, codes, &nk, names);
+        int64_t m = 0;
+        for (int64_t r = 0; !rc && r < n; r++)
+            if (codes[r] >= 0) {
+                use[m] = use[r];
+                codes[m++] = codes[r];
+            }
+        n = m;
+        out->labelled = 1;
+    }
+    if (!rc && n == 0)
+        rc = lt_error(LT_EINVAL, "no rows to evaluate%s", lj >= 0 ? " (every label is missing)" : "");
+    if (!rc && !(sub = lt_table_take(t, use, n)))
+        rc = LT_ENOMEM;
+    const int64_t d = rc ? 0 : lt_prep_nout(p->prep);
+    if (!rc) {
+        X = lt_malloc(sizeof(float) * (size_t)(n * d));
+        pred = lt_malloc(sizeof(float) * (size_t)n);
+        score = lt_malloc(sizeof(float) * (size_t)n);
+        pi = lt_malloc(sizeof(int32_t) * (size_t)n);
+        yi = lt_malloc(sizeof(int32_t) * (size_t)n);
+        sd = lt_malloc(sizeof(double) * (size_t)n);
+        rc = X && pred && score && pi && yi && sd ? LT_OK : LT_ENOMEM;
+    }
+    out->n = n;
+    double t0 = lt_now();
+    if (!rc)
+        rc = lt_prep_apply(p->prep, sub, X);
+    /* Anomaly models with a known threshold are scored once; the flags
+     * follow from the scores (score > threshold), as their predict does. */
+    double thr;
+    int scored = p->task == LT_TASK_ANOMALY && lt_pipeline_nproba(p);
+    int from_score = scored && lt_iforest_threshold(p->model, &thr) == LT_OK;
+    if (!from_score)
+        lt_error_clear();
+    if (!rc && scored)
+        rc = lt_model_predict_proba(p->model, X, n, d, score);
+    for (int64_t i = 0; !rc && from_score && i < n; i++)
+        pred[i] = score[i] > (float)thr ? 1.0f : 0.0f;
+    if (!rc && !from_score)
+        rc = lt_model_predict(p->model, X, n, d, pred);
+    out->predict_seconds = lt_now() - t0;
+    for (int64_t i = 0; !rc && i < n; i++)
+        pi[i] = (int32_t)pred[i];
+    if (!rc && p->task == LT_TASK_ANOMALY) {
+        int64_t flagged = 0;
+        for (int64_t i = 0; i < n; i++) {
+            flagged += pi[i] == 1;
+            sd[i] = lt_pipeline_nproba(p) ? score[i] : pred[i];
+        }
+        out->anom.flagged = (double)flagged / (double)n;
+        int pos = -1;
+        if (lj >= 0 && !(rc = positive_code(label_col, codes, n, nk, names, &pos))) {
+            for (int64_t i = 0; i < n; i++) {
+                yi[i] = codes[i] == pos;
+                out->anom.positives += yi[i];
+            }
+            out->anom.roc_auc = lt_roc_auc(yi, sd, n);
+            out->anom.pr_auc = out->anom.positives ? lt_pr_auc(yi, sd, n) : NAN;
+            lt_prf_binary(yi, pi, n, 1, &out->anom.precision, &out->anom.recall, &out->anom.f1);
+        }
+    } else if (!rc) {
+        int32_t kmax = -1;
+        for (int64_t i = 0; i < n; i++)
+            kmax = pi[i] > kmax ? pi[i] : kmax;
+        double *cnt = lt_calloc((size_t)kmax + 1, sizeof(double));
+        double *mean = lt_calloc((size_t)((kmax + 1) * d), sizeof(double));
+        if (!cnt || !mean)
+            rc = LT_ENOMEM;
+        for (int64_t i = 0; !rc && i < n; i++) {
+            cnt[pi[i]] += 1;
+            for (int64_t f = 0; f < d; f++)
+                mean[pi[i] * d + f] += X[i * d + f];
+        }
+        for (int32_t c = 0; !rc && c <= kmax; c++)
+            out->clu.k += cnt[c] > 0;
+        if (!rc && lt_kmeans_inertia(p->model, X, n, &out->clu.inertia) != LT_OK) {
+            lt_error_clear();  /* no centers: within-cluster sum of squares */
+            out->clu.inertia = 0;
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t f = 0; f < d; f++) {
+                    double v = X[i * d + f] - mean[pi[i] * d + f] / cnt[pi[i]];
+                    out->clu.inertia += v * v;
+                }
+        }
+        free(cnt), free(mean);
+        if (!rc)
+            out->clu.silhouette = lt_silhouette(X, n, d, pi, 5000, 0);
+        if (!rc && lj >= 0)
+            out->clu.ari = lt_adjusted_rand_index(codes, pi, n);
+    }
+    free(use), free(codes), free(X), free(pred), free(score), free(pi), free(yi), free(sd);
+    lt_table_free(sub);
+    return rc;
+}
+
 /* NaN/inf are not JSON: write null. */
 static json_t *num_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -508,6 +786,22 @@ char *lt_eval_metrics_json(const lt_eval *e)
         json_object_set_new(o, "roc_auc", num_or_null(e->cls.roc_auc));
         json_object_set_new(o, "pr_auc", num_or_null(e->cls.pr_auc));
         json_object_set_new(o, "log_loss", num_or_null(e->cls.log_loss));
+    } else if (e->task == LT_TASK_ANOMALY) {
+        if (e->labelled) {
+            json_object_set_new(o, "roc_auc", num_or_null(e->anom.roc_auc));
+            json_object_set_new(o, "pr_auc", num_or_null(e->anom.pr_auc));
+            json_object_set_new(o, "precision", num_or_null(e->anom.precision));
+            json_object_set_new(o, "recall", num_or_null(e->anom.recall));
+            json_object_set_new(o, "f1", num_or_null(e->anom.f1));
+            json_object_set_new(o, "positives", json_integer(e->anom.positives));
+        }
+        json_object_set_new(o, "flagged", num_or_null(e->anom.flagged));
+    } else if (e->task == LT_TASK_CLUSTER) {
+        if (e->labelled)
+            json_object_set_new(o, "ari", num_or_null(e->clu.ari));
+        json_object_set_new(o, "inertia", num_or_null(e->clu.inertia));
+        json_object_set_new(o, "silhouette", num_or_null(e->clu.silhouette));
+        json_object_set_new(o, "k", json_integer(e->clu.k));
     } else {
         json_object_set_new(o, "rmse", num_or_null(e->reg.rmse));
         json_object_set_new(o, "mae", num_or_null(e->reg.mae));

@@ -1,0 +1,502 @@
+/* Histogram gradient-boosted trees "gbdt" (XGBoost / LightGBM style).
+ *
+ * Each round fits one tree per output to the gradients g and hessians h of
+ * the loss at the current raw scores F, with leaf values
+ * -learning_rate * G / (H + lambda):
+ *   regression      squared: g = F - y, h = 1
+ *                   huber:   g = clip(F - y, -delta, delta), h = 1
+ *   binary          logistic on the log-odds F: g = p - y, h = p (1 - p)
+ *   K > 2 classes   softmax over K raw scores, one tree per class per round:
+ *                   g_k = p_k - [y = k], h_k = p_k (1 - p_k)
+ * all times the sample weight (times the balanced class weight). F starts
+ * at the weighted mean (regression), the prior log-odds (binary) or the log
+ * priors (multi-class). Features are quantile-binned once (tree_bins.c);
+ * NaN has its own bin and each split learns where it goes (tree_grow.c).
+ * Early stopping holds out a stratified random validation_fraction of the
+ * training rows and keeps the round with the lowest validation loss. */
+#include "lathe/model.h"
+#include "tree_impl.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { LOSS_SQUARED = 0, LOSS_HUBER, LOSS_LOGISTIC, LOSS_SOFTMAX };
+
+typedef struct gbdt {
+    lt_model base;
+    int n_estimators, max_depth, grow, max_leaves, max_bins, min_samples_leaf;
+    int early_stopping_rounds, class_weight, loss;
+    double learning_rate, lambda, min_child_weight, subsample, colsample, validation_fraction;
+    double huber_delta;
+    lt_forest f;
+    int rounds, best_round;
+    double best_loss;
+} gbdt;
+
+static const lt_param_spec gbdt_params[] = {
+    {"n_estimators", LT_PARAM_INT, offsetof(gbdt, n_estimators), 100, 1, 1e6, NULL,
+     "boosting rounds (trees per output)"},
+    {"learning_rate", LT_PARAM_FLOAT, offsetof(gbdt, learning_rate), 0.1, LT_PARAM_GT0, 1, NULL,
+     "shrinkage of each tree's leaf values"},
+    {"max_depth", LT_PARAM_INT, offsetof(gbdt, max_depth), 6, 0, 64, NULL,
+     "deepest split level; 0 = unlimited (then grow=leaf bounds the tree)"},
+    {"grow", LT_PARAM_CHOICE, offsetof(gbdt, grow), 0, 0, 0, "depth|leaf",
+     "depth: every node to max_depth (XGBoost); leaf: best gain first up to max_leaves (LightGBM)"},
+    {"max_leaves", LT_PARAM_INT, offsetof(gbdt, max_leaves), 31, 2, 1e7, NULL,
+     "leaves per tree for grow=leaf"},
+    {"max_bins", LT_PARAM_INT, offsetof(gbdt, max_bins), 255, 2, TB_MAX_BINS, NULL,
+     "quantile bins per feature (missing values get one more)"},
+    {"lambda", LT_PARAM_FLOAT, offsetof(gbdt, lambda), 1.0, 0, LT_PARAM_NOMAX, NULL,
+     "L2 penalty on leaf values"},
+    {"min_child_weight", LT_PARAM_FLOAT, offsetof(gbdt, min_child_weight), 1e-3, 0,
+     LT_PARAM_NOMAX, NULL, "minimum hessian sum in a child"},
+    {"min_samples_leaf", LT_PARAM_INT, offsetof(gbdt, min_samples_leaf), 1, 1, 1e9, NULL,
+     "minimum training rows in a leaf"},
+    {"subsample", LT_PARAM_FLOAT, offsetof(gbdt, subsample), 1.0, LT_PARAM_GT0, 1, NULL,
+     "fraction of rows drawn (Bernoulli) for each round"},
+    {"colsample", LT_PARAM_FLOAT, offsetof(gbdt, colsample), 1.0, LT_PARAM_GT0, 1, NULL,
+     "fraction of features drawn for each round"},
+    {"early_stopping_rounds", LT_PARAM_INT, offsetof(gbdt, early_stopping_rounds), 10, 1, 1e6,
+     NULL, "stop after this many rounds without a better validation loss"},
+    {"validation_fraction", LT_PARAM_FLOAT, offsetof(gbdt, validation_fraction), 0, 0, 0.9, NULL,
+     "training rows held out (stratified) for early stopping; 0 = no early stopping"},
+    {"class_weight", LT_PARAM_CHOICE, offsetof(gbdt, class_weight), 0, 0, 0, "none|balanced",
+     "balanced: weight class c by n / (k * count_c)"},
+    {"loss", LT_PARAM_CHOICE, offsetof(gbdt, loss), 0, 0, 0, "squared|huber",
+     "regression loss (classification: logistic / softmax)"},
+    {"huber_delta", LT_PARAM_FLOAT, offsetof(gbdt, huber_delta), 1.0, LT_PARAM_GT0,
+     LT_PARAM_NOMAX, NULL, "huber: residuals beyond delta count linearly"},
+};
+
+static void gbdt_destroy(lt_model *mm) { lt_forest_clear(&((gbdt *)mm)->f); }
+
+static int gbdt_nout(const lt_model *m)
+{
+    return m->task == LT_TASK_CLASSIFICATION && m->nclass > 2 ? m->nclass : 1;
+}
+
+static int loss_kind(const gbdt *m)
+{
+    if (m->base.task == LT_TASK_CLASSIFICATION)
+        return m->base.nclass > 2 ? LOSS_SOFTMAX : LOSS_LOGISTIC;
+    return m->loss == 1 ? LOSS_HUBER : LOSS_SQUARED;
+}
+
+static inline double sigmoid(double z)
+{
+    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
+}
+
+/* Loss of one row at raw scores F (K of them) for the label y. */
+static double row_loss(int kind, const double *F, int K, float y, double delta)
+{
+    switch (kind) {
+    case LOSS_SQUARED: return 0.5 * (F[0] - y) * (F[0] - y);
+    case LOSS_HUBER: {
+        double r = fabs(F[0] - y);
+        return r <= delta ? 0.5 * r * r : delta * (r - 0.5 * delta);
+    }
+    case LOSS_LOGISTIC: {  // log(1 + e^F) - y F, stable
+        double z = F[0];
+        return (z > 0 ? z + log1p(exp(-z)) : log1p(exp(z))) - y * z;
+    }
+    default: {
+        double mx = F[0], s = 0;
+        for (int k = 1; k < K; k++)
+            mx = fmax(mx, F[k]);
+        for (int k = 0; k < K; k++)
+            s += exp(F[k] - mx);
+        return mx + log(s) - F[(int)y];
+    }
+    }
+}
+
+/* g, h: (K, n) at raw scores F (n, K). */
+static void gradients(int kind, const double *F, const float *y, const float *w, int64_t n, int K,
+                      double delta, float *g, float *h)
+{
+#pragma omp parallel for schedule(static) if (n * K > 20000)
+    for (int64_t i = 0; i < n; i++) {
+        const double *f = F + i * K;
+        const double wi = w[i];
+        switch (kind) {
+        case LOSS_SQUARED: g[i] = (float)(wi * (f[0] - y[i])); h[i] = (float)wi; break;
+        case LOSS_HUBER:
+            g[i] = (float)(wi * fmin(fmax(f[0] - y[i], -delta), delta));
+            h[i] = (float)wi;
+            break;
+        case LOSS_LOGISTIC: {
+            double p = sigmoid(f[0]);
+            g[i] = (float)(wi * (p - y[i]));
+            h[i] = (float)(wi * fmax(p * (1 - p), 1e-16));
+            break;
+        }
+        default: {
+            double mx = f[0], s = 0;
+            for (int k = 1; k < K; k++)
+                mx = fmax(mx, f[k]);
+            for (int k = 0; k < K; k++)
+                s += exp(f[k] - mx);
+            for (int k = 0; k < K; k++) {
+                double p = exp(f[k] - mx) / s;
+                g[k * n + i] = (float)(wi * (p - ((int)y[i] == k)));
+                h[k * n + i] = (float)(wi * fmax(p * (1 - p), 1e-16));
+            }
+        }
+        }
+    }
+}
+
+/* Weighted mean loss of rows at scores F. Serial: fixed order. */
+static double mean_loss(int kind, const double *F, const float *y, const float *w, int64_t n,
+                        int K, double delta)
+{
+    double s = 0, sw = 0;
+    for (int64_t i = 0; i < n; i++) {
+        s += w[i] * row_loss(kind, F + i * K, K, y[i], delta);
+        sw += w[i];
+    }
+    return sw > 0 ? s / sw : 0;
+}
+
+/* Validation rows: a random validation_fraction of each class (regression:
+ * of all rows). flag[i] = 1 for held-out rows. Returns their count. */
+static int64_t holdout(const float *y, int64_t n, int nclass, double frac, lt_rng *rng,
+                       int64_t *perm, uint8_t *flag)
+{
+    memset(flag, 0, (size_t)n);
+    int64_t nval = 0;
+    for (int c = 0; c < (nclass > 0 ? nclass : 1); c++) {
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (nclass == 0 || (int)y[i] == c)
+                perm[m++] = i;
+        lt_rng_shuffle(rng, perm, m);
+        int64_t take = (int64_t)(frac * (double)m + 0.5);
+        if (take >= m)
+            take = m - 1;
+        for (int64_t i = 0; i < take; i++)
+            flag[perm[i]] = 1;
+        nval += take > 0 ? take : 0;
+    }
+    return nval;
+}
+
+/* Initial raw scores from the weighted targets, rounded to float so a
+ * loaded model predicts exactly as the fitted one. */
+static void base_score(int kind, const float *y, const float *w, int64_t n, int K, double *base)
+{
+    double sw = 0, *acc = base;
+    for (int k = 0; k < K; k++)
+        acc[k] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        sw += w[i];
+        if (kind == LOSS_SOFTMAX)
+            acc[(int)y[i]] += w[i];
+        else
+            acc[0] += w[i] * y[i];
+    }
+    for (int k = 0; k < K; k++) {
+        double v = sw > 0 ? acc[k] / sw : 0;
+        if (kind == LOSS_LOGISTIC) {
+            v = fmin(fmax(v, 1e-12), 1 - 1e-12);
+            v = log(v / (1 - v));
+        } else if (kind == LOSS_SOFTMAX) {
+            v = log(fmax(v, 1e-12));
+        }
+        base[k] = (float)v;
+    }
+}
+
+typedef struct fit_buf {
+    int64_t *perm, *rows, *fit_rows, *val_rows, *tree_rows;
+    uint8_t *flag, *bins;
+    float *y, *w, *yv, *wv, *g, *h;
+    double *F, *Fv;
+    int *feats;
+    tg_work *work;
+    tb_bins edges;
+} fit_buf;
+
+static void fit_buf_free(fit_buf *b)
+{
+    free(b->perm), free(b->rows), free(b->fit_rows), free(b->val_rows), free(b->tree_rows);
+    free(b->flag), free(b->bins), free(b->y), free(b->w), free(b->yv), free(b->wv);
+    free(b->g), free(b->h), free(b->F), free(b->Fv), free(b->feats);
+    tg_work_free(b->work);
+    tb_free(&b->edges);
+}
+
+static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const float *y,
+                    const float *w)
+{
+    gbdt *m = (gbdt *)mm;
+    const int K = gbdt_nout(mm), kind = loss_kind(m);
+    const int nclass = mm->task == LT_TASK_CLASSIFICATION ? mm->nclass : 0;
+    fit_buf b = {0};
+    int rc = LT_OK;
+    lt_forest_clear(&m->f);
+    lt_rng rng;
+    lt_rng_seed(&rng, mm->seed);
+    float *sw = lt_malloc(sizeof(float) * (size_t)n);
+    b.perm = lt_malloc(sizeof(int64_t) * (size_t)n);
+    b.flag = lt_calloc((size_t)n, 1);
+    if (!sw || !b.perm || !b.flag) {
+        rc = LT_ENOMEM;
+        goto out;
+    }
+    if ((rc = lt_tree_weights(y, w, n, nclass, m->class_weight == 1, sw)))
+        goto out;
+    int64_t nval = 0;
+    if (m->validation_fraction > 0)
+        nval = holdout(y, n, nclass, m->validation_fraction, &rng, b.perm, b.flag);
+    const int64_t nfit = n - nval;
+    b.fit_rows = lt_malloc(sizeof(int64_t) * (size_t)nfit);
+    b.val_rows = lt_malloc(sizeof(int64_t) * (size_t)(nval ? nval : 1));
+    b.rows = lt_malloc(sizeof(int64_t) * (size_t)nfit);
+    b.tree_rows = lt_malloc(sizeof(int64_t) * (size_t)nfit);
+    b.bins = lt_malloc((size_t)(nfit * d));
+    b.y = lt_malloc(sizeof(float) * (size_t)nfit);
+    b.w = lt_malloc(sizeof(float) * (size_t)nfit);
+    b.yv = lt_malloc(sizeof(float) * (size_t)(nval ? nval : 1));
+    b.wv = lt_malloc(sizeof(float) * (size_t)(nval ? nval : 1));
+    b.g = lt_malloc(sizeof(float) * (size_t)(nfit * K));
+    b.h = lt_malloc(sizeof(float) * (size_t)(nfit * K));
+    b.F = lt_malloc(sizeof(double) * (size_t)(nfit * K));
+    b.Fv = lt_malloc(sizeof(double) * (size_t)((nval ? nval : 1) * K));
+    b.feats = lt_malloc(sizeof(int) * (size_t)d);
+    b.work = tg_work_new(d, 1);
+    if (!b.fit_rows || !b.val_rows || !b.rows || !b.tree_rows || !b.bins || !b.y || !b.w ||
+        !b.yv || !b.wv || !b.g || !b.h || !b.F || !b.Fv || !b.feats || !b.work) {
+        rc = LT_ENOMEM;
+        goto out;
+    }
+    for (int64_t i = 0, a = 0, v = 0; i < n; i++) {
+        if (b.flag[i]) {
+            b.val_rows[v] = i, b.yv[v] = y[i], b.wv[v++] = sw[i];
+        } else {
+            b.fit_rows[a] = i, b.y[a] = y[i], b.w[a++] = sw[i];
+        }
+    }
+    if ((rc = tb_fit(&b.edges, X, d, b.fit_rows, nfit, m->max_bins)))
+        goto out;
+    tb_apply(&b.edges, X, b.fit_rows, nfit, b.bins);
+    if ((rc = lt_forest_init(&m->f, d, 1, K)))
+        goto out;
+    base_score(kind, b.y, b.w, nfit, K, m->f.base);
+    for (int64_t i = 0; i < nfit; i++)
+        for (int k = 0; k < K; k++)
+            b.F[i * K + k] = m->f.base[k];
+    for (int64_t i = 0; i < nval; i++)
+        for (int k = 0; k < K; k++)
+            b.Fv[i * K + k] = m->f.base[k];
+
+    const tg_params tp = {m->max_depth, m->grow == 1 ? m->max_leaves : 0, m->grow == 1, m->lambda,
+                          m->min_child_weight, m->min_samples_leaf, 0};
+    tg_input in = {b.bins, nfit, d, &b.edges, 1, NULL, NULL, NULL};
+    int nf = (int)fmax(1, floor(m->colsample * (double)d + 0.5));
+    if (nf > d)
+        nf = (int)d;
+    m->best_loss = INFINITY;
+    m->best_round = 0;
+    int since_best = 0, round;
+    for (round = 0; round < m->n_estimators; round++) {
+        gradients(kind, b.F, b.y, b.w, nfit, K, m->huber_delta, b.g, b.h);
+        // Rows (Bernoulli, in order) and features (a sorted random subset) of this round.
+        int64_t nr = 0;
+        for (int64_t i = 0; i < nfit; i++)
+            if (m->subsample >= 1 || lt_rng_uniform(&rng) < m->subsample)
+                b.rows[nr++] = i;
+        for (int j = 0; j < d; j++)
+            b.feats[j] = j;
+        if (nf < d) {
+            for (int j = 0; j < nf; j++) {
+                int r = j + (int)lt_rng_below(&rng, (uint64_t)(d - j)), t = b.feats[r];
+                b.feats[r] = b.feats[j], b.feats[j] = t;
+            }
+            for (int j = 1; j < nf; j++)  // insertion sort: features in column order
+                for (int q = j; q > 0 && b.feats[q - 1] > b.feats[q]; q--) {
+                    int t = b.feats[q];
+                    b.feats[q] = b.feats[q - 1], b.feats[q - 1] = t;
+                }
+        }
+        if (nr == 0)
+            b.rows[nr++] = (int64_t)lt_rng_below(&rng, (uint64_t)nfit);
+        for (int k = 0; k < K; k++) {
+            memcpy(b.tree_rows, b.rows, sizeof(int64_t) * (size_t)nr);
+            in.g = b.g + (int64_t)k * nfit;
+            in.h = b.h + (int64_t)k * nfit;
+            if ((rc = tg_grow(b.work, &in, &tp, b.tree_rows, nr, b.feats, nf, &rng)))
+                goto out;
+            const tg_node *nd = tg_nodes(b.work);
+            if ((rc = lt_forest_add(&m->f, nd, tg_values(b.work), tg_nnodes(b.work),
+                                    m->learning_rate, NULL)))
+                goto out;
+            const int64_t t = m->f.ntrees - 1, s = m->f.start[t];
+            const float *val = m->f.value;
+#pragma omp parallel for schedule(static) if (nfit > 20000)
+            for (int64_t i = 0; i < nfit; i++)
+                b.F[i * K + k] += val[s + tg_leaf_binned(nd, b.bins, nfit, i)];
+            for (int64_t i = 0; i < nval; i++)
+                b.Fv[i * K + k] += val[lt_forest_leaf(&m->f, t, X + b.val_rows[i] * d)];
+        }
+        double loss = NAN;
+        if (nval > 0) {
+            loss = mean_loss(kind, b.Fv, b.yv, b.wv, nval, K, m->huber_delta);
+            if (round == 0 || loss < m->best_loss - 1e-9 * fmax(1.0, fabs(m->best_loss))) {
+                m->best_loss = loss;
+                m->best_round = round;
+                since_best = 0;
+            } else if (++since_best >= m->early_stopping_rounds) {
+                round++;
+                break;
+            }
+        } else if (mm->progress) {
+            loss = mean_loss(kind, b.F, b.y, b.w, nfit, K, m->huber_delta);
+        }
+        if (mm->progress)
+            mm->progress(mm->progress_user, round + 1, m->n_estimators, loss);
+    }
+    m->rounds = round;
+    if (nval > 0)
+        lt_forest_truncate(&m->f, (int64_t)(m->best_round + 1) * K);
+    else
+        m->best_round = round - 1;
+out:
+    if (rc)
+        lt_forest_clear(&m->f);
+    free(sw);
+    fit_buf_free(&b);
+    return rc;
+}
+
+/* raw (n, K) in double; NULL on allocation failure. */
+static double *raw_scores(const gbdt *m, const float *X, int64_t n)
+{
+    double *raw = lt_malloc(sizeof(double) * (size_t)n * (size_t)m->f.nout);
+    if (raw)
+        lt_forest_raw(&m->f, X, n, raw);
+    return raw;
+}
+
+static int gbdt_predict_proba(const lt_model *mm, const float *X, int64_t n, float *out)
+{
+    const gbdt *m = (const gbdt *)mm;
+    if (mm->task != LT_TASK_CLASSIFICATION)
+        return lt_error(LT_EUNSUPPORTED, "gbdt: predict_proba needs a classifier");
+    const int K = m->f.nout;
+    double *raw = raw_scores(m, X, n);
+    if (!raw)
+        return LT_ENOMEM;
+    for (int64_t i = 0; i < n; i++) {
+        if (K == 1) {
+            double p = sigmoid(raw[i]);
+            out[2 * i] = (float)(1 - p);
+            out[2 * i + 1] = (float)p;
+            continue;
+        }
+        const double *z = raw + i * K;
+        double mx = z[0], s = 0;
+        for (int k = 1; k < K; k++)
+            mx = fmax(mx, z[k]);
+        for (int k = 0; k < K; k++)
+            s += exp(z[k] - mx);
+        for (int k = 0; k < K; k++)
+            out[i * K + k] = (float)(exp(z[k] - mx) / s);
+    }
+    free(raw);
+    return LT_OK;
+}
+
+static int gbdt_predict(const lt_model *mm, const float *X, int64_t n, float *out)
+{
+    const gbdt *m = (const gbdt *)mm;
+    const int K = m->f.nout;
+    double *raw = raw_scores(m, X, n);
+    if (!raw)
+        return LT_ENOMEM;
+    for (int64_t i = 0; i < n; i++) {
+        if (mm->task != LT_TASK_CLASSIFICATION) {
+            out[i] = (float)raw[i];
+        } else if (K == 1) {
+            out[i] = raw[i] > 0 ? 1.0f : 0.0f;
+        } else {
+            int best = 0;
+            for (int k = 1; k < K; k++)
+                if (raw[i * K + k] > raw[i * K + best])
+                    best = k;
+            out[i] = (float)best;
+        }
+    }
+    free(raw);
+    return LT_OK;
+}
+
+static int gbdt_save(const lt_model *mm, lt_state *st) { return lt_forest_save(&((const gbdt *)mm)->f, st); }
+
+static int gbdt_load(lt_model *mm, const lt_state *st)
+{
+    gbdt *m = (gbdt *)mm;
+    lt_forest f;
+    int rc = lt_forest_load(&f, st, mm->nfeat, 1, gbdt_nout(mm));
+    if (rc)
+        return rc;
+    if (f.ntrees % f.nout) {
+        lt_forest_clear(&f);
+        return lt_error(LT_ECORRUPT, "gbdt: %lld trees is not a multiple of %d outputs",
+                        (long long)f.ntrees, f.nout);
+    }
+    lt_forest_clear(&m->f);
+    m->f = f;
+    m->rounds = (int)(f.ntrees / f.nout);
+    m->best_round = m->rounds - 1;
+    m->best_loss = NAN;
+    return LT_OK;
+}
+
+static char *gbdt_describe(const lt_model *mm)
+{
+    const gbdt *m = (const gbdt *)mm;
+    char buf[256], loss[32] = "null";
+    if (isfinite(m->best_loss))
+        snprintf(loss, sizeof loss, "%.9g", m->best_loss);
+    snprintf(buf, sizeof buf,
+             "{\"trees\":%lld,\"nodes\":%lld,\"rounds_run\":%d,\"rounds_kept\":%d,"
+             "\"validation_loss\":%s}",
+             (long long)m->f.ntrees, (long long)m->f.nnodes, m->rounds, m->best_round + 1, loss);
+    return lt_strdup(buf);
+}
+
+static int gbdt_importance(const lt_model *mm, double *out)
+{
+    lt_forest_importance(&((const gbdt *)mm)->f, out);
+    return LT_OK;
+}
+
+static int gbdt_contributions(const lt_model *mm, const float *X, int64_t n, float *out)
+{
+    return lt_forest_shap(&((const gbdt *)mm)->f, X, n, out);
+}
+
+const lt_model_vtable lt_gbdt_vtable = {
+    .name = "gbdt",
+    .summary = "histogram gradient-boosted trees (squared/huber, logistic, softmax), NaN-aware",
+    .supports_regression = 1,
+    .supports_classification = 1,
+    .unsupervised_task = 0,
+    .size = sizeof(gbdt),
+    .params = gbdt_params,
+    .nparams = (int)(sizeof gbdt_params / sizeof gbdt_params[0]),
+    .fit = gbdt_fit,
+    .predict = gbdt_predict,
+    .predict_proba = gbdt_predict_proba,
+    .save = gbdt_save,
+    .load = gbdt_load,
+    .describe = gbdt_describe,
+    .destroy = gbdt_destroy,
+    .handles_missing = 1,
+    .importance = gbdt_importance,
+    .contributions = gbdt_contributions,
+};

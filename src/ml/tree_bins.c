@@ -1,0 +1,144 @@
+/* Quantile binning for the histogram trees: each feature's numbers go to at
+ * most max_bins bins, NaN to its own bin (TB_MISSING). Few distinct values:
+ * one bin each, edges at the midpoints (as scikit-learn). Many: edges at
+ * max_bins quantiles of the (sub)sample, duplicates merged. */
+#include "tree_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TB_SAMPLE 200000  /* rows used to place the edges, as scikit-learn's subsample */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* An edge e with a <= e < b, so a goes left and b right of "v <= e". */
+static float edge_between(float a, float b)
+{
+    float e = (float)(0.5 * ((double)a + (double)b));
+    return e >= b ? a : e;
+}
+
+/* Edges of one feature from its sorted non-NaN values s[0..m). */
+static int feature_edges(const float *s, int64_t m, int max_bins, float *edges)
+{
+    int64_t distinct = 0;
+    for (int64_t i = 0; i < m && distinct <= max_bins; i++)
+        distinct += i == 0 || s[i] != s[i - 1];
+    int nb = 0;
+    if (distinct <= max_bins) {
+        for (int64_t i = 1; i < m; i++)
+            if (s[i] != s[i - 1])
+                edges[nb++] = edge_between(s[i - 1], s[i]);
+    } else {
+        for (int k = 1; k < max_bins; k++) {
+            int64_t pos = (int64_t)((double)k * (double)m / max_bins);
+            if (pos < 1)
+                pos = 1;
+            float e = edge_between(s[pos - 1], s[pos]);
+            if (nb == 0 || e > edges[nb - 1])
+                edges[nb++] = e;
+        }
+    }
+    edges[nb++] = INFINITY;  // the last bin takes everything above
+    return nb;
+}
+
+int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n, int max_bins)
+{
+    memset(b, 0, sizeof *b);
+    if (max_bins < 2 || max_bins > TB_MAX_BINS)
+        return lt_error(LT_EINVAL, "max_bins must be in [2, %d] (got %d)", TB_MAX_BINS, max_bins);
+    b->d = d;
+    b->nbins = lt_calloc((size_t)d, sizeof(int));
+    b->edges = lt_malloc(sizeof(float) * (size_t)d * TB_STRIDE);
+    // Deterministic stride subsample for the edges: no RNG, same for any thread count.
+    int64_t step = n > TB_SAMPLE ? (n + TB_SAMPLE - 1) / TB_SAMPLE : 1, cap = (n + step - 1) / step;
+    float *buf = lt_malloc(sizeof(float) * (size_t)(cap ? cap : 1) * (size_t)d);
+    if (!b->nbins || !b->edges || !buf) {
+        free(buf);
+        tb_free(b);
+        return LT_ENOMEM;
+    }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int64_t j = 0; j < d; j++) {
+        float *s = buf + j * cap;
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i += step) {
+            float v = X[(rows ? rows[i] : i) * d + j];
+            if (!isnan(v))
+                s[m++] = v;
+        }
+        qsort(s, (size_t)m, sizeof(float), cmp_float);
+        b->nbins[j] = feature_edges(s, m, max_bins, b->edges + j * TB_STRIDE);
+    }
+    free(buf);
+    return LT_OK;
+}
+
+/* First b with v <= e[b]; e[nb - 1] = +inf bounds the search. */
+static inline int bin_of(const float *e, int nb, float v)
+{
+    int lo = 0, hi = nb - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) >> 1;
+        if (v <= e[mid])
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
+void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out)
+{
+    const int64_t d = b->d;
+    // Rows outer so X is read once in order; the d writes per row go to d columns.
+#pragma omp parallel for schedule(static) if (n * d > 100000)
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = X + (rows ? rows[i] : i) * d;
+        for (int64_t j = 0; j < d; j++) {
+            float v = x[j];
+            out[j * n + i] = isnan(v) ? TB_MISSING
+                                      : (uint8_t)bin_of(b->edges + j * TB_STRIDE, b->nbins[j], v);
+        }
+    }
+}
+
+void tb_free(tb_bins *b)
+{
+    if (!b)
+        return;
+    free(b->nbins);
+    free(b->edges);
+    b->nbins = NULL;
+    b->edges = NULL;
+}
+
+int lt_tree_weights(const float *y, const float *w, int64_t n, int nclass, int balanced,
+                    float *w_out)
+{
+    double *count = NULL;
+    if (balanced && nclass > 0) {
+        count = lt_calloc((size_t)nclass, sizeof(double));
+        if (!count)
+            return LT_ENOMEM;
+        for (int64_t i = 0; i < n; i++)
+            count[(int)y[i]] += 1;  // unweighted counts, as scikit-learn's compute_class_weight
+    }
+    int present = 0;
+    for (int c = 0; count && c < nclass; c++)
+        present += count[c] > 0;
+    for (int64_t i = 0; i < n; i++) {
+        double v = w ? w[i] : 1.0;
+        if (count)
+            v *= (double)n / ((double)present * count[(int)y[i]]);
+        w_out[i] = (float)v;
+    }
+    free(count);
+    return LT_OK;
+}

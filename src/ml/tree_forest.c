@@ -1,0 +1,312 @@
+/* The fitted forest shared by gbdt and rf: concatenated trees in flat
+ * per-node arrays, prediction of raw scores, save/load as named float
+ * tensors, and gain importance.
+ *
+ * Saved tensors (all float32; integers are exact below 2^24):
+ *   trees.start (ntrees + 1)   first node of each tree, then nnodes
+ *   trees.feature (nnodes)     split feature, -1 for a leaf
+ *   trees.threshold (nnodes)   go left when x <= threshold
+ *   trees.left, trees.right    absolute child ids (-1 for a leaf)
+ *   trees.default_left         1: a missing value (NaN) goes left
+ *   trees.value (nnodes, nval) leaf values (shrinkage already applied)
+ *   trees.gain, trees.cover    split gain, training rows through the node
+ *   base_score (nout)          raw score before the first tree */
+#include "tree_impl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int lt_forest_init(lt_forest *f, int64_t d, int nval, int nout)
+{
+    memset(f, 0, sizeof *f);
+    f->d = d;
+    f->nval = nval;
+    f->nout = nout;
+    f->scale = 1.0;
+    f->base = lt_calloc((size_t)nout, sizeof(double));
+    f->start = lt_calloc(1, sizeof(int64_t));
+    return f->base && f->start ? LT_OK : LT_ENOMEM;
+}
+
+void lt_forest_clear(lt_forest *f)
+{
+    free(f->base);
+    free(f->start);
+    free(f->feat);
+    free(f->left);
+    free(f->right);
+    free(f->dl);
+    free(f->thr);
+    free(f->value);
+    free(f->gain);
+    free(f->cover);
+    free(f->node);
+    memset(f, 0, sizeof *f);
+}
+
+#define GROW(ptr, n)                                                 \
+    do {                                                             \
+        void *p_ = realloc((ptr), sizeof(*(ptr)) * (size_t)(n));     \
+        if (!p_)                                                     \
+            return lt_error(LT_ENOMEM, "forest: out of memory");     \
+        (ptr) = p_;                                                  \
+    } while (0)
+
+static void pack(lt_forest *f, int64_t a)
+{
+    f->node[a] = (lt_tnode){f->thr[a], f->feat[a] < 0 ? 0 : f->feat[a] | (f->dl[a] ? LT_TNODE_DL : 0),
+                            f->feat[a] < 0 ? -1 : f->left[a], f->feat[a] < 0 ? -1 : f->right[a]};
+}
+
+static int reserve(lt_forest *f, int64_t trees, int64_t nodes)
+{
+    if (trees + 1 > f->tcap) {
+        int64_t cap = f->tcap ? f->tcap : 16;
+        while (cap < trees + 1)
+            cap *= 2;
+        GROW(f->start, cap);
+        f->tcap = cap;
+    }
+    if (nodes > f->ncap) {
+        int64_t cap = f->ncap ? f->ncap : 1024;
+        while (cap < nodes)
+            cap *= 2;
+        GROW(f->feat, cap);
+        GROW(f->left, cap);
+        GROW(f->right, cap);
+        GROW(f->dl, cap);
+        GROW(f->thr, cap);
+        GROW(f->value, cap * f->nval);
+        GROW(f->gain, cap);
+        GROW(f->cover, cap);
+        GROW(f->node, cap);
+        f->ncap = cap;
+    }
+    return LT_OK;
+}
+
+int lt_forest_add(lt_forest *f, const tg_node *nd, const double *val, int64_t nn, double vscale,
+                  const double *voffset)
+{
+    const int64_t base = f->nnodes;
+    if (base + nn >= (1 << 24))
+        return lt_error(LT_ELIMIT, "forest: more than 2^24 nodes (smaller trees, or fewer)");
+    int rc = reserve(f, f->ntrees + 1, base + nn);
+    if (rc)
+        return rc;
+    int depth = 0;
+    for (int64_t k = 0; k < nn; k++) {
+        int64_t a = base + k;
+        int leaf = nd[k].feat < 0;
+        f->feat[a] = leaf ? -1 : nd[k].feat;
+        f->left[a] = leaf ? -1 : (int32_t)(base + nd[k].left);
+        f->right[a] = leaf ? -1 : (int32_t)(base + nd[k].right);
+        f->dl[a] = leaf ? 0 : (uint8_t)nd[k].dl;
+        f->thr[a] = leaf ? 0.0f : nd[k].thr;
+        f->gain[a] = leaf ? 0.0f : (float)nd[k].gain;
+        f->cover[a] = (float)nd[k].cover;
+        for (int c = 0; c < f->nval; c++)
+            f->value[a * f->nval + c] = (float)(vscale * val[k * f->nval + c] + (voffset ? voffset[c] : 0));
+        pack(f, a);
+        if (leaf && nd[k].depth > depth)
+            depth = nd[k].depth;
+    }
+    if (depth > f->max_depth)
+        f->max_depth = depth;
+    f->nnodes += nn;
+    f->start[++f->ntrees] = f->nnodes;
+    return LT_OK;
+}
+
+void lt_forest_truncate(lt_forest *f, int64_t ntrees)
+{
+    if (ntrees < f->ntrees) {
+        f->ntrees = ntrees;
+        f->nnodes = f->start[ntrees];
+    }
+}
+
+void lt_forest_raw(const lt_forest *f, const float *X, int64_t n, double *raw)
+{
+    const int nout = f->nout, nval = f->nval;
+    const int64_t d = f->d;
+#pragma omp parallel for schedule(static) if (n * f->ntrees > 20000)
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = X + i * d;
+        double *o = raw + i * nout;
+        for (int k = 0; k < nout; k++)
+            o[k] = 0;
+        for (int64_t t = 0; t < f->ntrees; t++) {
+            const float *v = f->value + lt_forest_leaf(f, t, x) * nval;
+            if (nval == nout)
+                for (int k = 0; k < nout; k++)
+                    o[k] += v[k];
+            else
+                o[t % nout] += v[0];
+        }
+        for (int k = 0; k < nout; k++)
+            o[k] = f->base[k] + f->scale * o[k];
+    }
+}
+
+void lt_forest_importance(const lt_forest *f, double *out)
+{
+    for (int64_t j = 0; j < f->d; j++)
+        out[j] = 0;
+    for (int64_t k = 0; k < f->nnodes; k++)
+        if (f->feat[k] >= 0)
+            out[f->feat[k]] += f->gain[k];
+}
+
+/* ---- save / load ----------------------------------------------------------- */
+
+static int put_ints32(lt_state *st, const char *name, const int32_t *v, int64_t n, float *tmp)
+{
+    for (int64_t i = 0; i < n; i++)
+        tmp[i] = (float)v[i];
+    return lt_state_put(st, name, 1, &n, tmp);
+}
+
+int lt_forest_save(const lt_forest *f, lt_state *st)
+{
+    const int64_t nn = f->nnodes, nt = f->ntrees;
+    float *tmp = lt_malloc(sizeof(float) * (size_t)((nn > nt + 1 ? nn : nt + 1) + f->nout));
+    if (!tmp)
+        return LT_ENOMEM;
+    int rc;
+    int64_t shp[2] = {nt + 1, 0};
+    for (int64_t t = 0; t <= nt; t++)
+        tmp[t] = (float)f->start[t];
+    if ((rc = lt_state_put(st, "trees.start", 1, shp, tmp)))
+        goto out;
+    if ((rc = put_ints32(st, "trees.feature", f->feat, nn, tmp)) ||
+        (rc = put_ints32(st, "trees.left", f->left, nn, tmp)) ||
+        (rc = put_ints32(st, "trees.right", f->right, nn, tmp)))
+        goto out;
+    for (int64_t k = 0; k < nn; k++)
+        tmp[k] = f->dl[k];
+    shp[0] = nn;
+    if ((rc = lt_state_put(st, "trees.default_left", 1, shp, tmp)) ||
+        (rc = lt_state_put(st, "trees.threshold", 1, shp, f->thr)) ||
+        (rc = lt_state_put(st, "trees.gain", 1, shp, f->gain)) ||
+        (rc = lt_state_put(st, "trees.cover", 1, shp, f->cover)))
+        goto out;
+    shp[1] = f->nval;
+    if ((rc = lt_state_put(st, "trees.value", 2, shp, f->value)))
+        goto out;
+    for (int k = 0; k < f->nout; k++)
+        tmp[k] = (float)f->base[k];
+    shp[0] = f->nout;
+    rc = lt_state_put(st, "base_score", 1, shp, tmp);
+out:
+    free(tmp);
+    return rc;
+}
+
+/* An integer-valued tensor entry in [lo, hi]. */
+static int get_int(const lt_tensor *t, int64_t i, int64_t lo, int64_t hi, const char *name,
+                   int64_t *out)
+{
+    float v = t->data[i];
+    if (!(v == floorf(v)) || v < (float)lo || v > (float)hi)
+        return lt_error(LT_ECORRUPT, "%s[%lld] = %g is not an integer in [%lld, %lld]", name,
+                        (long long)i, (double)v, (long long)lo, (long long)hi);
+    *out = (int64_t)v;
+    return LT_OK;
+}
+
+int lt_forest_load(lt_forest *f, const lt_state *st, int64_t d, int nval, int nout)
+{
+    int rc = lt_forest_init(f, d, nval, nout);
+    if (rc)
+        return rc;
+    const lt_tensor *ts = lt_state_get(st, "trees.start"), *bs;
+    if (!ts || ts->ndim != 1 || ts->shape[0] < 2) {
+        rc = lt_error(LT_ECORRUPT, "tensor 'trees.start' is missing or not a vector of >= 2");
+        goto fail;
+    }
+    const int64_t nt = ts->shape[0] - 1;
+    int64_t nn;
+    if ((rc = get_int(ts, nt, 1, (1 << 24) - 1, "trees.start", &nn)))
+        goto fail;
+    const lt_tensor *tf, *tl, *tr, *td, *th, *tv, *tg, *tc;
+    int64_t s1[1] = {nn}, s2[2] = {nn, nval}, sb[1] = {nout};
+    if ((rc = lt_state_expect(st, "trees.feature", 1, s1, &tf)) ||
+        (rc = lt_state_expect(st, "trees.left", 1, s1, &tl)) ||
+        (rc = lt_state_expect(st, "trees.right", 1, s1, &tr)) ||
+        (rc = lt_state_expect(st, "trees.default_left", 1, s1, &td)) ||
+        (rc = lt_state_expect(st, "trees.threshold", 1, s1, &th)) ||
+        (rc = lt_state_expect(st, "trees.gain", 1, s1, &tg)) ||
+        (rc = lt_state_expect(st, "trees.cover", 1, s1, &tc)) ||
+        (rc = lt_state_expect(st, "trees.value", 2, s2, &tv)) ||
+        (rc = lt_state_expect(st, "base_score", 1, sb, &bs)))
+        goto fail;
+    if ((rc = reserve(f, nt, nn)))
+        goto fail;
+    int64_t prev = 0;
+    f->start[0] = 0;
+    for (int64_t t = 0; t <= nt; t++) {
+        int64_t s;
+        if ((rc = get_int(ts, t, t == 0 ? 0 : prev + 1, nn, "trees.start", &s)))
+            goto fail;
+        if (t == 0 && s != 0) {
+            rc = lt_error(LT_ECORRUPT, "trees.start[0] must be 0");
+            goto fail;
+        }
+        f->start[t] = prev = s;
+    }
+    int *depth = lt_calloc((size_t)nn, sizeof(int));
+    if (!depth) {
+        rc = LT_ENOMEM;
+        goto fail;
+    }
+    for (int64_t t = 0; t < nt && !rc; t++) {
+        // Children lie after their parent inside the same tree: no cycles, no escape.
+        const int64_t b = f->start[t], e = f->start[t + 1];
+        for (int64_t k = b; k < e && !rc; k++) {
+            int64_t feat, l = -1, r = -1, dl;
+            if ((rc = get_int(tf, k, -1, d - 1, "trees.feature", &feat)) ||
+                (rc = get_int(td, k, 0, 1, "trees.default_left", &dl)))
+                break;
+            if (feat >= 0 && ((rc = get_int(tl, k, k + 1, e - 1, "trees.left", &l)) ||
+                              (rc = get_int(tr, k, k + 1, e - 1, "trees.right", &r))))
+                break;
+            if (feat >= 0 && (isnan(th->data[k]) || l == r)) {
+                rc = lt_error(LT_ECORRUPT, "node %lld: bad threshold or children", (long long)k);
+                break;
+            }
+            f->feat[k] = (int32_t)feat, f->left[k] = (int32_t)l, f->right[k] = (int32_t)r;
+            f->dl[k] = (uint8_t)dl;
+            f->thr[k] = th->data[k];
+            f->gain[k] = tg->data[k];
+            f->cover[k] = tc->data[k];
+            pack(f, k);
+            if (feat >= 0) {  // parents come first, so depth[k] is already the longest path
+                if (depth[l] < depth[k] + 1)
+                    depth[l] = depth[k] + 1;
+                if (depth[r] < depth[k] + 1)
+                    depth[r] = depth[k] + 1;
+                if (depth[k] + 1 > f->max_depth)
+                    f->max_depth = depth[k] + 1;
+            }
+        }
+    }
+    free(depth);
+    if (rc)
+        goto fail;
+    for (int64_t i = 0; i < nn * nval; i++)
+        if (!isfinite(tv->data[i])) {
+            rc = lt_error(LT_ECORRUPT, "trees.value[%lld] is not finite", (long long)i);
+            goto fail;
+        }
+    memcpy(f->value, tv->data, sizeof(float) * (size_t)(nn * nval));
+    for (int k = 0; k < nout; k++)
+        f->base[k] = bs->data[k];
+    f->ntrees = nt;
+    f->nnodes = nn;
+    return LT_OK;
+fail:
+    lt_forest_clear(f);
+    return rc;
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Real data through the CLI for the tree models (gbdt, rf).
+#
+# AI4I 2020 "Machine failure": UDI/Product ID (ids) and TWF/HDF/PWF/OSF/RNF
+# (failure modes: they leak the label) are dropped; the CLI's stratified
+# 80/20 split (seed 42). Two feature sets: the raw sensors, and the raw
+# sensors plus three physical quantities the dataset's documentation names
+# as failure causes (power = torque x speed, process - air temperature,
+# tool wear x torque), computed row by row from the inputs alone. Defaults,
+# no tuning on the hold-out. Measured 2026-11-22 (thresholds: measured minus
+# a margin):
+#   gbdt raw      F1 0.773  ROC AUC 0.968
+#   gbdt physics  F1 0.843  ROC AUC 0.965
+#   rf   physics  F1 0.853  ROC AUC 0.940
+# (scikit-learn HistGradientBoosting / XGBoost on raw features, their own
+# 80/20 split: F1 0.80 / 0.82.) The issue's F1 >= 0.89 is not reached.
+#
+# C-MAPSS FD001 remaining useful life with gbdt on windowed features: per
+# unit, the last value and the means over the last 10 and 30 cycles of the
+# 14 informative sensors, plus the cycle; RUL capped at 125; evaluated on
+# the last cycle of each test unit against RUL_FD001. Measured RMSE 14.92
+# (R2 0.861; linreg on the plain rows: 20.83).
+source "$(dirname "$0")/../cli/lib.bash"
+F="$LATHE_DATA/ai4i2020/ai4i2020.csv"
+D="$LATHE_DATA/cmapss"
+[ -f "$F" ] && [ -f "$D/train_FD001.txt.gz" ] || { echo "SKIPPED: $F or $D is absent (set LATHE_DATA)"; exit 77; }
+DROP="UDI,Product ID,TWF,HDF,PWF,OSF,RNF"
+
+# check MODEL FILE MIN_F1 MIN_AUC DESC [--param ...]
+check() {
+  local model=$1 file=$2 f1=$3 auc=$4 desc=$5; shift 5
+  expect_exit 0 "train $model on AI4I ($desc)" -- "$LATHE" train --data "$file" --target "Machine failure" \
+    --drop "$DROP" --model "$model" --out "$T/m.lt" --json --quiet "$@"
+  python3 - "$T/out" "$f1" "$auc" <<'PY' && ok "AI4I $model $desc: F1 >= $f1, ROC AUC >= $auc" || not_ok "AI4I $model $desc quality"
+import json, sys
+j = json.load(open(sys.argv[1])); m = j["metrics"]
+print("   ", {k: round(m[k], 4) for k in ("f1", "roc_auc", "precision", "recall", "pr_auc")})
+assert j["test_rows"] == 2000, j
+assert m["f1"] >= float(sys.argv[2]) and m["roc_auc"] >= float(sys.argv[3]), m
+PY
+}
+
+# The physical features, from each row's own inputs (columns 4..8).
+sed '1s/^\xEF\xBB\xBF//' "$F" | awk -F, 'BEGIN { OFS = "," }
+  NR == 1 { print $0, "Power [W]", "Temp diff [K]", "Strain [min Nm]"; next }
+  { print $0, $7 * $6 * 2 * 3.141592653589793 / 60, $5 - $4, $8 * $7 }' > "$T/ai4i_phys.csv"
+
+check gbdt "$F" 0.75 0.95 "raw features"
+check gbdt "$T/ai4i_phys.csv" 0.82 0.95 "physics features"
+check rf "$T/ai4i_phys.csv" 0.82 0.92 "physics features"
+# Save -> predict on raw rows works and agrees with itself.
+expect_exit 0 "predict with the saved gbdt" -- "$LATHE" predict --model "$T/m.lt" --data "$T/ai4i_phys.csv"
+
+# ---- C-MAPSS FD001 ----
+S="2 3 4 7 8 9 11 12 13 14 15 17 20 21"
+# windows FILE [RULFILE]: features per row (train) or the last row per unit with its true RUL (test).
+windows() {
+  zcat "$1" | awk -v S="$S" -v cap=125 -v rulf="${2:-}" '
+    BEGIN { ns = split(S, s, " "); h = "cycle"
+            for (k = 1; k <= ns; k++) h = h ",s" s[k] ",m10_s" s[k] ",m30_s" s[k]
+            print h ",RUL"
+            if (rulf != "") { i = 0; while ((getline l < rulf) > 0) r[++i] = l + 0 } }
+    { n++; u[n] = $1; c[n] = $2; if ($2 > mx[$1]) mx[$1] = $2
+      if ($1 != pu) { pu = $1; len = 0 }
+      len++
+      line = $2
+      for (k = 1; k <= ns; k++) {
+        v = $(5 + s[k]); hist[k, len] = v
+        a10 = 0; a30 = 0; n10 = 0; n30 = 0
+        for (q = len; q >= 1 && q > len - 30; q--) { a30 += hist[k, q]; n30++; if (q > len - 10) { a10 += hist[k, q]; n10++ } }
+        line = line "," v "," a10 / n10 "," a30 / n30
+      }
+      row[n] = line }
+    END { for (i = 1; i <= n; i++) {
+            if (rulf == "") rul = mx[u[i]] - c[i]
+            else { if (c[i] != mx[u[i]]) continue; rul = r[u[i]] }
+            if (rul > cap) rul = cap
+            print row[i] "," rul } }'
+}
+zcat "$D/RUL_FD001.txt.gz" > "$T/rul.txt"
+windows "$D/train_FD001.txt.gz" > "$T/cm_train.csv"
+windows "$D/test_FD001.txt.gz" "$T/rul.txt" > "$T/cm_test.csv"
+[ "$(wc -l < "$T/cm_test.csv")" = 101 ] && ok "C-MAPSS: 100 test units" || not_ok "C-MAPSS: 100 test units"
+expect_exit 0 "train gbdt on FD001 windows" -- "$LATHE" train --data "$T/cm_train.csv" --test "$T/cm_test.csv" \
+  --target RUL --model gbdt --param max_depth=4,learning_rate=0.05,n_estimators=300 --out "$T/rul.lt" --json --quiet
+python3 - "$T/out" <<'PY' && ok "FD001 gbdt on windows: RMSE <= 16" || not_ok "FD001 gbdt RMSE"
+import json, sys
+m = json.load(open(sys.argv[1]))["metrics"]
+print("   ", {k: round(m[k], 3) for k in ("rmse", "mae", "r2")})
+assert m["n"] == 100 and m["rmse"] <= 16.0, m
+PY
+finish
