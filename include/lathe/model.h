@@ -78,6 +78,8 @@ typedef struct lt_model_vtable {
      * out is n x (d + 1) per output k = 0..nout-1 laid out as
      * out[((i * nout) + k) * (d + 1) + j], last column = the expected value. */
     int (*contributions)(const lt_model *m, const float *X, int64_t n, float *out);
+    /* 0 when a parameter turned predict_proba off (svc without probability). */
+    int (*has_proba)(const lt_model *m);
 } lt_model_vtable;
 
 /* Base of every model struct. Impl structs start with `lt_model base;`. */
@@ -115,6 +117,8 @@ void lt_model_set_progress(lt_model *m, lt_progress_fn fn, void *user);
 int lt_model_fit(lt_model *m, lt_task task, const float *X, int64_t n, int64_t d, const float *y,
                  int nclass, const float *w);
 int lt_model_predict(const lt_model *m, const float *X, int64_t n, int64_t d, float *out);
+/* 1 if lt_model_predict_proba gives real probabilities (or anomaly scores). */
+int lt_model_has_proba(const lt_model *m);
 int lt_model_predict_proba(const lt_model *m, const float *X, int64_t n, int64_t d, float *out);
 /* Fitted tensors go in st (names chosen by the model). */
 int lt_model_save(const lt_model *m, lt_state *st);

@@ -513,3 +513,8 @@ fail:
     lt_model_free(m);
     return rc;
 }
+
+int lt_model_has_proba(const lt_model *m)
+{
+    return m->vt->predict_proba && (!m->vt->has_proba || m->vt->has_proba(m));
+}

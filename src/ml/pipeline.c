@@ -460,9 +460,9 @@ done:
 int lt_pipeline_nproba(const lt_pipeline *p)
 {
     if (p->task == LT_TASK_CLASSIFICATION)
-        return p->model->vt->predict_proba ? p->nclass : 0;
+        return lt_model_has_proba(p->model) ? p->nclass : 0;
     if (p->task == LT_TASK_ANOMALY)
-        return p->model->vt->predict_proba ? 1 : 0;
+        return lt_model_has_proba(p->model) ? 1 : 0;
     return 0;
 }
 
@@ -523,6 +523,7 @@ int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t 
                 for (int c = 0; c < k; c++)
                     proba[i * k + c] = (int)pred[i] == c;
             rc = lt_class_metrics_compute(yi, proba, n, k, &out->cls);
+            out->cls.log_loss = NAN; /* meaningless without probabilities */
         }
     } else if (!rc) {
         yd = lt_malloc(sizeof(double) * (size_t)n);

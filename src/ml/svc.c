@@ -19,8 +19,9 @@
  * probability=true: a sigmoid per pair fitted by Platt scaling on decision
  * values from an internal 5-fold cross-validation (as libsvm -b 1; folds
  * from the model's seed), and for k > 2 pairwise coupling (Wu, Lin & Weng).
- * probability=false: predict_proba gives the one-hot vote winner, so the
- * pipeline's metrics are those of the hard predictions. */
+ * probability=false: predict_proba gives the one-hot vote winner and
+ * has_proba says 0, so the pipeline scores the hard predictions (no log
+ * loss) and serves no probabilities. */
 #include "svm_impl.h"
 
 #include <math.h>
@@ -470,6 +471,8 @@ static int svc_predict(const lt_model *mm, const float *X, int64_t n, float *out
     return rc;
 }
 
+static int svc_has_proba(const lt_model *mm) { return ((const svc *)mm)->probability; }
+
 static int svc_predict_proba(const lt_model *mm, const float *X, int64_t n, float *out)
 {
     const svc *m = (const svc *)mm;
@@ -631,6 +634,7 @@ const lt_model_vtable lt_svc_vtable = {
     .fit = svc_fit_checked,
     .predict = svc_predict,
     .predict_proba = svc_predict_proba,
+    .has_proba = svc_has_proba,
     .save = svc_save,
     .load = svc_load,
     .describe = svc_describe,
