@@ -80,4 +80,11 @@ int cmd_cluster(int argc, char **argv);
  * as text. */
 int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out);
 const char *cli_task_name(lt_task t);
+/* Create the directories leading to `path` (like mkdir -p of its dirname). */
+void cli_mkdir_parents(const char *path);
+/* Provenance recorded with a model: data file and its CRC-32, row counts,
+ * seed, lathe version, time, threads, and `selected_by` when not NULL.
+ * malloc'd JSON object text. */
+char *cli_provenance_json(const char *data, int64_t rows, int64_t train_rows, int64_t test_rows,
+                          uint64_t seed, const char *selected_by);
 #endif

@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static const cli_flag common_flags[] = {
     {"json", NULL, "print one JSON object instead of tables"},
@@ -332,4 +335,49 @@ int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out)
     free(num);
     free(cat);
     return rc;
+}
+
+void cli_mkdir_parents(const char *path)
+{
+    char *p = strdup(path);
+    for (char *s = p ? p + 1 : NULL; s && *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    free(p);
+}
+
+static uint32_t file_crc32(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char buf[1 << 16];
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crc = crc32(crc, buf, (uInt)n);
+    fclose(f);
+    return (uint32_t)crc;
+}
+
+char *cli_provenance_json(const char *data, int64_t rows, int64_t train_rows, int64_t test_rows,
+                          uint64_t seed, const char *selected_by)
+{
+    char crc[16], created[32];
+    snprintf(crc, sizeof crc, "%08x", file_crc32(data));
+    time_t now = time(NULL);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_t *pv = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "data", data, "data_crc32",
+                           crc, "rows", (json_int_t)rows, "train_rows", (json_int_t)train_rows,
+                           "test_rows", (json_int_t)test_rows, "seed", (json_int_t)seed,
+                           "lathe_version", LATHE_VERSION, "created", created, "threads",
+                           lt_get_threads());
+    if (selected_by)
+        json_object_set_new(pv, "selected_by", json_string(selected_by));
+    char *text = json_dumps(pv, JSON_COMPACT);
+    json_decref(pv);
+    return text;
 }

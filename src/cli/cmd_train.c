@@ -155,41 +155,6 @@ static int make_split(const cli_args *a, const lt_table *t, const char *how, dou
                     how);
 }
 
-static uint32_t file_crc32(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    unsigned char buf[1 << 16];
-    uLong crc = crc32(0L, Z_NULL, 0);
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        crc = crc32(crc, buf, (uInt)n);
-    fclose(f);
-    return (uint32_t)crc;
-}
-
-static int mkdir_parents(const char *path)
-{
-    char *p = strdup(path);
-    if (!p)
-        return -1;
-    for (char *s = p + 1; *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0755);
-            *s = '/';
-        }
-    free(p);
-    return 0;
-}
-
-static const char *task_word(lt_task t)
-{
-    static const char *w[] = {"regression", "classification", "anomaly", "cluster"};
-    return w[t];
-}
-
 int cmd_train(int argc, char **argv)
 {
     cli_args a;
@@ -350,20 +315,12 @@ int cmd_train(int argc, char **argv)
     lt_pipeline_set_metrics_json(p, mtext);
     free(mtext);
     json_decref(mj);
-    char crc[16], created[32];
-    snprintf(crc, sizeof crc, "%08x", file_crc32(data));
-    time_t now = time(NULL);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    json_t *pv = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:i}", "data", data, "data_crc32", crc,
-                           "rows", (json_int_t)lt_table_nrows(t), "train_rows",
-                           (json_int_t)(holdout ? split.ntrain : lt_table_nrows(t)), "test_rows",
-                           (json_int_t)(holdout ? split.ntest : test ? lt_table_nrows(test) : 0),
-                           "seed", (json_int_t)spec.seed, "lathe_version", LATHE_VERSION,
-                           "created", created, "threads", lt_get_threads());
-    char *ptext = json_dumps(pv, JSON_COMPACT);
+    char *ptext = cli_provenance_json(data, lt_table_nrows(t),
+                                      holdout ? split.ntrain : lt_table_nrows(t),
+                                      holdout ? split.ntest : test ? lt_table_nrows(test) : 0,
+                                      spec.seed, NULL);
     lt_pipeline_set_provenance_json(p, ptext);
     free(ptext);
-    json_decref(pv);
 
     if (!out) {
         char safe[200];
@@ -375,7 +332,7 @@ int cmd_train(int argc, char **argv)
         snprintf(out_default, sizeof out_default, "lathe-data/models/%s.lt", safe);
         out = out_default;
     }
-    mkdir_parents(out);
+    cli_mkdir_parents(out);
     if (lt_pipeline_save(p, out)) {
         cli_fail(&a, "saving model");
         goto done;
@@ -386,7 +343,7 @@ int cmd_train(int argc, char **argv)
     if (a.json) {
         json_t *o = json_object();
         json_object_set_new(o, "model", json_string(spec.model));
-        json_object_set_new(o, "task", json_string(task_word(lt_pipeline_task(p))));
+        json_object_set_new(o, "task", json_string(cli_task_name(lt_pipeline_task(p))));
         if (target)
             json_object_set_new(o, "target", json_string(target));
         json_object_set_new(o, "evaluated_on", json_string(evaluated_on));
@@ -406,7 +363,7 @@ int cmd_train(int argc, char **argv)
         free(s);
         json_decref(o);
     } else {
-        printf("model     %s (%s)\n", spec.model, task_word(lt_pipeline_task(p)));
+        printf("model     %s (%s)\n", spec.model, cli_task_name(lt_pipeline_task(p)));
         if (target)
             printf("target    %s", target);
         if (lt_pipeline_nclass(p))

@@ -6,9 +6,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <zlib.h>
 
 static const cli_flag flags[] = {
     {"data", "FILE", "training data (CSV, optionally gzip)"},
@@ -43,32 +40,6 @@ static const cli_cmd cmd = {
     "           --grid 'C=0.01,0.1,1,10' --split group:machine --out best.lt",
     flags,
 };
-
-static uint32_t file_crc32(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    unsigned char buf[1 << 16];
-    uLong crc = crc32(0L, Z_NULL, 0);
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        crc = crc32(crc, buf, (uInt)n);
-    fclose(f);
-    return (uint32_t)crc;
-}
-
-static void mkdir_parents(const char *path)
-{
-    char *p = strdup(path);
-    for (char *s = p ? p + 1 : NULL; s && *s; s++)
-        if (*s == '/') {
-            *s = '\0';
-            mkdir(p, 0755);
-            *s = '/';
-        }
-    free(p);
-}
 
 static void tune_progress(void *user, int trial, int ntrials, int fold, int nfolds,
                           const lt_tune_trial *done)
@@ -282,17 +253,8 @@ int cmd_tune(int argc, char **argv)
     json_decref(mj);
     int set_rc = lt_pipeline_set_metrics_json(res.best_pipeline, mtext);
     free(mtext);
-    char crc[16], created[32];
-    snprintf(crc, sizeof crc, "%08x", file_crc32(data));
-    time_t now = time(NULL);
-    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    json_t *pv = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:s,s:s,s:i,s:s}", "data", data, "data_crc32",
-                           crc, "rows", (json_int_t)lt_table_nrows(t), "train_rows",
-                           (json_int_t)res.nrows, "test_rows", (json_int_t)0, "seed",
-                           (json_int_t)spec.seed, "lathe_version", LATHE_VERSION, "created",
-                           created, "threads", lt_get_threads(), "selected_by", "lathe tune");
-    char *ptext = json_dumps(pv, JSON_COMPACT);
-    json_decref(pv);
+    char *ptext = cli_provenance_json(data, lt_table_nrows(t), res.nrows, 0, spec.seed,
+                                      "lathe tune");
     if (!set_rc)
         set_rc = lt_pipeline_set_provenance_json(res.best_pipeline, ptext);
     free(ptext);
@@ -312,7 +274,7 @@ int cmd_tune(int argc, char **argv)
         snprintf(out_default, sizeof out_default, "lathe-data/models/%s.lt", safe);
         out = out_default;
     }
-    mkdir_parents(out);
+    cli_mkdir_parents(out);
     if (lt_pipeline_save(res.best_pipeline, out)) {
         cli_fail(&a, "saving model");
         goto done;
