@@ -5,9 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <zlib.h>
 
 static const cli_flag flags[] = {
     {"data", "FILE", "training data (CSV, optionally gzip)"},
