@@ -147,12 +147,36 @@ static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const 
     lt_dgemm(1, 0, d, 1, n, 1.0, S, d, t, 1, 0.0, w, 1);
     for (int64_t j = 0; j < d; j++)
         A[j * d + j] += m->alpha;
-    memcpy(A0, A, sizeof(double) * (size_t)(d * d));
-    double anorm = LAPACKE_dlange(LAPACK_ROW_MAJOR, '1', (lapack_int)d, (lapack_int)d, A, (lapack_int)d);
-    int info = LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, 1, A, (lapack_int)d, w, 1);
-    double rcond = 0;
-    if (info == 0)
-        LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', (lapack_int)d, A, (lapack_int)d, anorm, &rcond);
+    // Columns that are identically zero after centring (constant sensors,
+    // common in C-MAPSS) carry nothing: solve without them, weight 0 (the
+    // minimum-norm answer), so Cholesky still applies instead of the SVD.
+    // Compacting in place is safe: act[] increases, so reads stay ahead of writes.
+    int64_t *act = (int64_t *)A0, da = 0;
+    for (int64_t j = 0; j < d; j++)
+        if (A[j * d + j] > 0)
+            act[da++] = j;
+    for (int64_t r = 0; r < da; r++) {
+        for (int64_t c = 0; c < da; c++)
+            A[r * da + c] = A[act[r] * d + act[c]];
+        w[r] = w[act[r]];
+    }
+    double anorm = LAPACKE_dlange(LAPACK_ROW_MAJOR, '1', (lapack_int)da, (lapack_int)da, A,
+                                  (lapack_int)da);
+    int info = da ? LAPACKE_dposv(LAPACK_ROW_MAJOR, 'U', (lapack_int)da, 1, A, (lapack_int)da, w, 1)
+                  : 0;
+    double rcond = da ? 0 : 1;
+    if (info == 0 && da)
+        LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', (lapack_int)da, A, (lapack_int)da, anorm, &rcond);
+    if (info == 0 && rcond >= 1e-12 * 1e4) {
+        for (int64_t r = da - 1; r >= 0; r--) {
+            double v = w[r];
+            for (int64_t j = r == da - 1 ? d - 1 : act[r + 1] - 1; j > act[r]; j--)
+                w[j] = 0;
+            w[act[r]] = v;
+        }
+        for (int64_t j = da ? act[0] - 1 : d - 1; j >= 0; j--)
+            w[j] = 0;
+    }
     int rc = LT_OK;
     // Features arrive as float32: a direction of X below ~1e-6 of its
     // largest (collinear one-hot columns next to the intercept, constant
