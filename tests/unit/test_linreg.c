@@ -208,6 +208,30 @@ static void test_onehot_collinear(void **st)
     free(pred);
 }
 
+/* A constant column (zero after centring, as constant C-MAPSS sensors are)
+ * gets weight 0 and the others are still solved exactly. */
+static void test_constant_column(void **st)
+{
+    (void)st;
+    enum { N = 50 };
+    float X[N * 3], y[N], coef[3], icpt;
+    for (int i = 0; i < N; i++) {
+        X[i * 3 + 0] = (float)i / 10;
+        X[i * 3 + 1] = 7.0f; /* constant */
+        X[i * 3 + 2] = (float)((i * 37) % 11);
+        y[i] = 3 * X[i * 3 + 0] - 2 * X[i * 3 + 2] + 1;
+    }
+    lt_model *m = NULL;
+    assert_ok(lt_model_new("linreg", &m));
+    assert_ok(lt_model_fit(m, LT_TASK_REGRESSION, X, N, 3, y, 0, NULL));
+    coef_of(m, coef, &icpt);
+    assert_near(coef[0], 3, 1e-4);
+    assert_near(coef[1], 0, 1e-12);
+    assert_near(coef[2], -2, 1e-4);
+    assert_near(icpt, 1, 1e-3);
+    lt_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_sklearn_gd_sgd),
         cmocka_unit_test(test_rank_deficient),
         cmocka_unit_test(test_onehot_collinear),
+        cmocka_unit_test(test_constant_column),
         cmocka_unit_test(test_progress_and_unsupported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
