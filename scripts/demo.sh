@@ -11,13 +11,18 @@ echo "== 1. simulate 20 machines for 300 hours (docs/simulator.md)"
 "$LATHE" simulate --machines 20 --hours 300 --seed 7 --out "$DATA_DIR/fleet.csv"
 
 echo
-echo "== 2. train a failure model; whole machines are held out (no leakage between rows of one machine)"
+echo "== 2. train a failure model (gradient-boosted trees); whole machines are held out, so no rows of a test machine are seen in training"
 "$LATHE" train --data "$DATA_DIR/fleet.csv" --target failure \
   --drop timestamp,machine,product_id,twf,hdf,pwf,osf,rnf --split group:machine \
-  --model logreg --param class_weight=balanced --out "$DATA_DIR/models/failure.lt"
+  --model gbdt --out "$DATA_DIR/models/failure.lt"
 
 echo
-echo "== 3. serve it"
+echo "== 3. why does it predict failures? (permutation importance on 5000 rows; chart: $DATA_DIR/importance.svg)"
+"$LATHE" explain --model "$DATA_DIR/models/failure.lt" --data "$DATA_DIR/fleet.csv" --max-rows 5000 \
+  --repeats 3 --svg "$DATA_DIR/importance.svg" --quiet
+
+echo
+echo "== 4. serve it"
 # Find a free port from $PORT upwards.
 for p in $(seq "$PORT" $((PORT + 50))); do
   if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then PORT=$p; break; fi
