@@ -80,6 +80,8 @@ int cmd_cluster(int argc, char **argv);
  * as text. */
 int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out);
 const char *cli_task_name(lt_task t);
+/* CSV options for the data files of this command (--no-header). */
+const lt_csv_options *cli_csv_options(void);
 /* Create the directories leading to `path` (like mkdir -p of its dirname). */
 void cli_mkdir_parents(const char *path);
 /* Provenance recorded with a model: data file and its CRC-32, row counts,

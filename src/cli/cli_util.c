@@ -16,6 +16,7 @@ static const cli_flag common_flags[] = {
     {"json", NULL, "print one JSON object instead of tables"},
     {"quiet", NULL, "no progress lines"},
     {"threads", "N", "threads for BLAS and OpenMP (default: all cores)"},
+    {"no-header", NULL, "CSV files have no header row: columns are named col1, col2, ..."},
     {"help", NULL, "show this help"},
     {NULL, NULL, NULL},
 };
@@ -61,6 +62,17 @@ static void log_to_stderr(lt_log_level level, const char *msg, void *user)
     fprintf(stderr, "lathe %s: %s: %s\n", a->cmd->name, names[level], msg);
 }
 
+/* --no-header applies to every CSV a command reads (one process, one command). */
+static int csv_no_header;
+
+const lt_csv_options *cli_csv_options(void)
+{
+    static lt_csv_options o;
+    o = lt_csv_options_default();
+    o.header = !csv_no_header;
+    return &o;
+}
+
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -86,6 +98,10 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a)
         }
         if (!strcmp(name, "quiet")) {
             a->quiet = 1;
+            continue;
+        }
+        if (!strcmp(name, "no-header")) {
+            csv_no_header = 1;
             continue;
         }
         if (!strcmp(name, "threads")) {
@@ -326,7 +342,7 @@ int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out)
         else
             cat[nc++] = lt_prep_in_name(prep, j);
     }
-    lt_csv_options o = lt_csv_options_default();
+    lt_csv_options o = *cli_csv_options();
     o.num_cols = num;
     o.n_num_cols = nn;
     o.cat_cols = cat;

@@ -153,7 +153,7 @@ int cmd_cluster(int argc, char **argv)
     spec.ndrop = nd;
 
     cli_progress(&a, "reading %s", data);
-    if (lt_csv_read(data, NULL, &t)) {
+    if (lt_csv_read(data, cli_csv_options(), &t)) {
         cli_fail(&a, "reading data");
         goto done;
     }

@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const cli_flag flags[] = {
     {"model", "FILE", "saved model (.lt); may also be given as the only argument"},
@@ -17,16 +18,20 @@ static const cli_cmd cmd = {
 
 int cmd_info(int argc, char **argv)
 {
-    /* Accept "lathe info FILE" as well as --model FILE. */
+    /* Accept "lathe info FILE [flags]" as well as --model FILE: take the
+     * first bare argument out before the flag parser sees it. */
     const char *path = NULL;
-    char *args2[3];
-    if (argc == 2 && argv[1][0] != '-') {
-        path = argv[1];
-        args2[0] = argv[0];
-        args2[1] = NULL;
-        argc = 1;
-        argv = args2;
+    char *args2[64];
+    int n2 = 0;
+    for (int i = 0; i < argc && n2 < 63; i++) {
+        if (i > 0 && !path && argv[i][0] != '-' && strncmp(argv[i - 1], "--model", 8) != 0)
+            path = argv[i];
+        else
+            args2[n2++] = argv[i];
     }
+    args2[n2] = NULL;
+    argc = n2;
+    argv = args2;
     cli_args a;
     int rc = cli_parse(&cmd, argc, argv, &a);
     if (rc)

@@ -10,7 +10,8 @@ static const cli_flag flags[] = {
     {"data", "FILE", "training data (CSV, optionally gzip)"},
     {"target", "COL", "column to predict"},
     {"drop", "COLS", "comma-separated columns not to use as features (ids, leaking labels)"},
-    {"model", "NAME", "model type (default logreg; 'lathe models' lists them)"},
+    {"model", "NAME", "model type (default: logreg for classes, linreg for numbers; 'lathe models' "
+                      "lists them)"},
     {"solver", "NAME", "solver of the model (e.g. lbfgs, newton, gd, sgd, lstsq)"},
     {"param", "K=V,..", "model parameters, e.g. C=0.5,max_iter=200"},
     {"task", "TASK", "classification or regression (default: guessed from the target)"},
@@ -152,6 +153,17 @@ static int make_split(const cli_args *a, const lt_table *t, const char *how, dou
                     how);
 }
 
+/* 1 if every --param/--solver value is valid for the model, else 0 with the message set. */
+static int params_ok(const char *model, const char *const *keys, const char *const *vals, int n)
+{
+    lt_model *probe = NULL;
+    int bad = lt_model_new(model, &probe);
+    for (int i = 0; !bad && i < n; i++)
+        bad = lt_model_set_param(probe, keys[i], vals[i]);
+    lt_model_free(probe);
+    return !bad;
+}
+
 int cmd_train(int argc, char **argv)
 {
     cli_args a;
@@ -164,16 +176,16 @@ int cmd_train(int argc, char **argv)
 
     lt_pipeline_spec spec = lt_pipeline_spec_default();
     spec.target = target;
-    if (cli_get(&a, "model"))
-        spec.model = cli_get(&a, "model");
-    const lt_model_vtable *vt = lt_model_find(spec.model);
-    if (!vt) {
+    spec.model = cli_get(&a, "model"); /* NULL: logreg for classes, linreg for quantities */
+    const lt_model_vtable *vt = spec.model ? lt_model_find(spec.model) : NULL;
+    if (spec.model && !vt) {
         lt_model *m = NULL;
         lt_model_new(spec.model, &m);
         return cli_usage_error(&cmd, "%s", lt_last_error());
     }
-    if (!target && !vt->unsupervised_task)
-        return cli_usage_error(&cmd, "--target is required for model '%s'", vt->name);
+    if (!target && !(vt && vt->unsupervised_task))
+        return cli_usage_error(&cmd, "--target is required%s%s", vt ? " for model " : "",
+                               vt ? vt->name : "");
     double frac;
     long seed;
     if ((rc = cli_get_double(&a, "test-size", 0.2, &frac)) || (rc = cli_get_int(&a, "seed", 42, &seed)))
@@ -229,6 +241,11 @@ int cmd_train(int argc, char **argv)
     spec.param_keys = keys;
     spec.param_values = vals;
     spec.nparams = nkv;
+    if (vt && !params_ok(vt->name, keys, vals, nkv)) { /* before reading any data */
+        cli_free_list(plist);
+        cli_free_list(drop);
+        return cli_usage_error(&cmd, "%s", lt_last_error());
+    }
     spec.drop = (const char *const *)drop;
     spec.ndrop = nd;
     spec.progress = cli_model_progress;
@@ -244,13 +261,18 @@ int cmd_train(int argc, char **argv)
     const char *out = cli_get(&a, "out");
 
     cli_progress(&a, "reading %s", data);
-    if (lt_csv_read(data, NULL, &t)) {
+    if (lt_csv_read(data, cli_csv_options(), &t)) {
         cli_fail(&a, "reading data");
         goto done;
     }
     lt_task guessed;
     if (lt_pipeline_guess_task(t, NULL, 0, &spec, &guessed)) {
         cli_fail(&a, NULL);
+        goto done;
+    }
+    /* The default model follows the task (lt_pipeline_spec.model = NULL). */
+    if (!vt && !params_ok(guessed == LT_TASK_REGRESSION ? "linreg" : "logreg", keys, vals, nkv)) {
+        exit_code = cli_usage_error(&cmd, "%s", lt_last_error());
         goto done;
     }
     const char *test_file = cli_get(&a, "test");
@@ -260,7 +282,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     double t0 = lt_now();
-    cli_progress(&a, "training %s on %lld rows", spec.model,
+    cli_progress(&a, "training %s on %lld rows", spec.model ? spec.model : "a model",
                  (long long)(holdout ? split.ntrain : lt_table_nrows(t)));
     if (lt_pipeline_fit(t, holdout ? split.train : NULL, split.ntrain, &spec, &p)) {
         cli_fail(&a, "training");
@@ -274,8 +296,7 @@ int cmd_train(int argc, char **argv)
     const char *evaluated_on = "test";
     int eval_ok = 1;
     if (test_file) {
-        lt_csv_options o = lt_csv_options_default();
-        if (lt_csv_read(test_file, &o, &test)) {
+        if (lt_csv_read(test_file, cli_csv_options(), &test)) {
             cli_fail(&a, "reading --test");
             goto done;
         }
@@ -321,15 +342,15 @@ int cmd_train(int argc, char **argv)
 
     if (!out) {
         char safe[200];
-        const char *base = target ? target : spec.model;
+        const char *base = target ? target : lt_pipeline_model_name(p);
         size_t k = 0;
         for (; base[k] && k < sizeof safe - 1; k++)
             safe[k] = (base[k] == '/' || base[k] == ' ') ? '_' : base[k];
         safe[k] = '\0';
         snprintf(out_default, sizeof out_default, "lathe-data/models/%s.lt", safe);
         out = out_default;
+        cli_mkdir_parents(out); /* only our own default place; a given path must exist */
     }
-    cli_mkdir_parents(out);
     if (lt_pipeline_save(p, out)) {
         cli_fail(&a, "saving model");
         goto done;
@@ -339,7 +360,7 @@ int cmd_train(int argc, char **argv)
     describe = fitted->vt->describe ? fitted->vt->describe(fitted) : NULL;
     if (a.json) {
         json_t *o = json_object();
-        json_object_set_new(o, "model", json_string(spec.model));
+        json_object_set_new(o, "model", json_string(lt_pipeline_model_name(p)));
         json_object_set_new(o, "task", json_string(cli_task_name(lt_pipeline_task(p))));
         if (target)
             json_object_set_new(o, "target", json_string(target));
@@ -360,7 +381,7 @@ int cmd_train(int argc, char **argv)
         free(s);
         json_decref(o);
     } else {
-        printf("model     %s (%s)\n", spec.model, cli_task_name(lt_pipeline_task(p)));
+        printf("model     %s (%s)\n", lt_pipeline_model_name(p), cli_task_name(lt_pipeline_task(p)));
         if (target)
             printf("target    %s", target);
         if (lt_pipeline_nclass(p))

@@ -204,7 +204,7 @@ int cmd_tune(int argc, char **argv)
     }
     exit_code = CLI_FAIL;
     cli_progress(&a, "reading %s", data);
-    if (lt_csv_read(data, NULL, &t)) {
+    if (lt_csv_read(data, cli_csv_options(), &t)) {
         cli_fail(&a, "reading data");
         goto done;
     }
@@ -273,8 +273,8 @@ int cmd_tune(int argc, char **argv)
         safe[k] = '\0';
         snprintf(out_default, sizeof out_default, "lathe-data/models/%s.lt", safe);
         out = out_default;
+        cli_mkdir_parents(out); /* only our own default place; a given path must exist */
     }
-    cli_mkdir_parents(out);
     if (lt_pipeline_save(res.best_pipeline, out)) {
         cli_fail(&a, "saving model");
         goto done;

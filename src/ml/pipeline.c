@@ -29,7 +29,7 @@ lt_pipeline_spec lt_pipeline_spec_default(void)
 {
     lt_pipeline_spec s;
     memset(&s, 0, sizeof s);
-    s.model = "logreg";
+    s.model = NULL; /* auto: logreg for classes, linreg for quantities */
     s.prep = lt_prep_params_default();
     s.task = -1;
     s.seed = 42;
@@ -94,6 +94,11 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* Class names of the target over `rows`: categorical levels in level order
  * (those present), numeric values ascending. */
 static int collect_classes(lt_pipeline *p, const lt_table *t, int j, const int64_t *rows,
@@ -113,7 +118,12 @@ static int collect_classes(lt_pipeline *p, const lt_table *t, int j, const int64
             if (seen[k])
                 p->classes[p->nclass++] = lt_strdup(lt_table_cat_level(t, j, k));
         free(seen);
-        return p->classes ? LT_OK : LT_ENOMEM;
+        if (!p->classes)
+            return LT_ENOMEM;
+        /* Sorted, so the class order (and a binary model's positive class:
+         * the later name, "yes" after "no") never depends on row order. */
+        qsort(p->classes, (size_t)p->nclass, sizeof(char *), cmp_str);
+        return LT_OK;
     }
     const double *v = lt_table_num(t, j);
     double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
@@ -163,6 +173,10 @@ int lt_pipeline_class_index(const lt_pipeline *p, const char *value)
     return -1;
 }
 
+/* A numeric target with fractions or more than 20 distinct values is a
+ * quantity to predict, not a set of classes. */
+static int looks_like_regression(const lt_table *t, int j, const int64_t *rows, int64_t n);
+
 /* Auto task: classification when the model only classifies, the target
  * is categorical, or it has few distinct integer values. */
 static lt_task choose_task(const lt_model_vtable *vt, const lt_table *t, int j,
@@ -172,61 +186,82 @@ static lt_task choose_task(const lt_model_vtable *vt, const lt_table *t, int j,
         return LT_TASK_CLASSIFICATION;
     if (!vt->supports_classification)
         return LT_TASK_REGRESSION;
+    return looks_like_regression(t, j, rows, n) ? LT_TASK_REGRESSION : LT_TASK_CLASSIFICATION;
+}
+
+static int looks_like_regression(const lt_table *t, int j, const int64_t *rows, int64_t n)
+{
     if (lt_table_col_type(t, j) == LT_COL_CAT)
-        return LT_TASK_CLASSIFICATION;
+        return 0;
     const double *v = lt_table_num(t, j);
     double seen[21];
     int nseen = 0;
     for (int64_t i = 0; i < n; i++) {
-        double x = v[rows[i]];
+        double x = v[rows ? rows[i] : i];
         if (isnan(x))
             continue;
         if (x != floor(x))
-            return LT_TASK_REGRESSION;
+            return 1;
         int k = 0;
         while (k < nseen && seen[k] != x)
             k++;
         if (k == nseen) {
             if (nseen == 20)
-                return LT_TASK_REGRESSION;
+                return 1;
             seen[nseen++] = x;
         }
     }
-    return LT_TASK_CLASSIFICATION;
+    return 0;
+}
+
+/* The model (spec->model, or by default logreg for classes and linreg for
+ * quantities) and the task it will learn. rows NULL = all rows of t. */
+static int resolve_task(const lt_table *t, const int64_t *rows, int64_t n,
+                        const lt_pipeline_spec *spec, const lt_model_vtable **vt_out,
+                        lt_task *out)
+{
+    int j = -1;
+    if (spec->target && (j = lt_table_require(t, spec->target)) < 0)
+        return lt_error_wrap(LT_ENOTFOUND, "target: ");
+    const char *name = spec->model;
+    if (!name) {
+        if (j < 0)
+            return lt_error(LT_EINVAL, "which model? without a target only unsupervised models "
+                            "(kmeans, iforest) can train");
+        int reg = spec->task >= 0 ? spec->task == LT_TASK_REGRESSION
+                                  : looks_like_regression(t, j, rows, n);
+        name = reg ? "linreg" : "logreg";
+    }
+    const lt_model_vtable *vt = lt_model_find(name);
+    if (!vt) {
+        lt_model *probe = NULL;
+        return lt_model_new(name, &probe); /* sets the "known models" message */
+    }
+    *vt_out = vt;
+    if (vt->unsupervised_task) {
+        *out = vt->unsupervised_task;
+        return LT_OK;
+    }
+    if (j < 0)
+        return lt_error(LT_EINVAL, "model '%s' needs a target column (--target)", vt->name);
+    if (spec->task >= 0) {
+        *out = (lt_task)spec->task;
+        return LT_OK;
+    }
+    *out = choose_task(vt, t, j, rows, n);
+    if (*out == LT_TASK_CLASSIFICATION && looks_like_regression(t, j, rows, n))
+        return lt_error(LT_EINVAL, "target '%s' holds fractions or more than 20 distinct numbers: "
+                        "a quantity, not classes, but model '%s' only classifies; use a regression "
+                        "model (linreg, gbdt, rf, svr) or --task classification", spec->target,
+                        vt->name);
+    return LT_OK;
 }
 
 int lt_pipeline_guess_task(const lt_table *t, const int64_t *rows, int64_t nrows,
                            const lt_pipeline_spec *spec, lt_task *out)
 {
-    const lt_model_vtable *vt = lt_model_find(spec->model ? spec->model : "logreg");
-    if (!vt) {
-        lt_model *probe = NULL;
-        return lt_model_new(spec->model, &probe);
-    }
-    if (vt->unsupervised_task) {
-        *out = vt->unsupervised_task;
-        return LT_OK;
-    }
-    if (spec->task >= 0) {
-        *out = (lt_task)spec->task;
-        return LT_OK;
-    }
-    if (!spec->target)
-        return lt_error(LT_EINVAL, "model '%s' needs a target column (--target)", vt->name);
-    int j = lt_table_require(t, spec->target);
-    if (j < 0)
-        return lt_error_wrap(LT_ENOTFOUND, "target: ");
-    int64_t n = rows ? nrows : lt_table_nrows(t);
-    int64_t *all = NULL;
-    if (!rows) {
-        if (!(all = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1))))
-            return LT_ENOMEM;
-        for (int64_t i = 0; i < n; i++)
-            all[i] = i;
-    }
-    *out = choose_task(vt, t, j, rows ? rows : all, n);
-    free(all);
-    return LT_OK;
+    const lt_model_vtable *vt;
+    return resolve_task(t, rows, rows ? nrows : lt_table_nrows(t), spec, &vt, out);
 }
 
 static int target_missing(const lt_table *t, int j, int64_t i)
@@ -322,14 +357,12 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
                     const lt_pipeline_spec *spec, lt_pipeline **out)
 {
     *out = NULL;
-    const lt_model_vtable *vt = lt_model_find(spec->model ? spec->model : "logreg");
-    if (!vt) {
-        lt_model *probe = NULL;
-        return lt_model_new(spec->model, &probe); /* sets the "known models" message */
-    }
+    const lt_model_vtable *vt = NULL;
+    lt_task task;
+    int rc0 = resolve_task(t, rows, rows ? nrows : lt_table_nrows(t), spec, &vt, &task);
+    if (rc0)
+        return rc0;
     int unsupervised = vt->unsupervised_task != 0;
-    if (!spec->target && !unsupervised)
-        return lt_error(LT_EINVAL, "model '%s' needs a target column (--target)", vt->name);
     for (int i = 0; i < spec->ndrop; i++)
         if (lt_table_require(t, spec->drop[i]) < 0)
             return lt_error_wrap(LT_ENOTFOUND, "--drop: ");
@@ -383,12 +416,7 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
         goto done;
     }
     p->model_name = lt_strdup(vt->name);
-    if (unsupervised)
-        p->task = vt->unsupervised_task;
-    else if (spec->task >= 0)
-        p->task = (lt_task)spec->task;
-    else
-        p->task = choose_task(vt, t, tj, use, m);
+    p->task = task;
     if (p->task == LT_TASK_CLASSIFICATION && !vt->supports_classification) {
         rc = lt_error(LT_EINVAL, "model '%s' does not do classification", vt->name);
         goto done;

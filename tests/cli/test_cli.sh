@@ -64,8 +64,30 @@ for s in random stratified time:timestamp; do
   expect_exit 0 "--split $s" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --split $s --quiet --out "$T/s.lt"
 done
 expect_exit 0 "--solver newton" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --solver newton --quiet --out "$T/n.lt"
-expect_exit 1 "bad parameter value" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --param C=-1 --out "$T/x.lt"
+expect_exit 2 "bad parameter value" -- "$LATHE" train --data "$T/fleet.csv" --target failure --drop $DROP --param C=-1 --out "$T/x.lt"
 expect_output "C" "bad parameter is named"
+
+# --- target handling: class order, regression by default, ids ---
+awk -F, 'NR==1{print "temp,speed,failed"; next} {printf "%s,%s,%s\n", $5, $7, ($10==1 ? "yes" : "no")}' "$T/fleet.csv" > "$T/yesno.csv"
+sed -n '1p' "$T/yesno.csv" > "$T/yesno_first.csv"; grep ',yes$' "$T/yesno.csv" | head -1 >> "$T/yesno_first.csv"
+grep -v ',yes$' "$T/yesno.csv" | tail -n +2 >> "$T/yesno_first.csv"; grep ',yes$' "$T/yesno.csv" | tail -n +2 >> "$T/yesno_first.csv"
+expect_exit 0 "text target whose first row is the rare class" -- "$LATHE" train --data "$T/yesno_first.csv" \
+  --target failed --out "$T/yn.lt" --quiet
+expect_exit 0 "info of the yes/no model" -- "$LATHE" info "$T/yn.lt" --json
+expect_output '"classes":\["no","yes"\]' "classes are sorted whatever the row order (positive class = yes)"
+expect_exit 0 "numeric target with many values trains a regression by default" -- "$LATHE" train --data "$T/fleet.csv" \
+  --target torque_nm --drop $DROP,failure --json --quiet --out "$T/auto.lt"
+expect_output '"model":"linreg","task":"regression"' "default model follows the target"
+expect_exit 1 "a classifier on a quantity is refused" -- "$LATHE" train --data "$T/fleet.csv" --target torque_nm \
+  --model logreg --drop $DROP,failure --quiet --out "$T/x.lt"
+expect_output "only classifies" "the message says why and what to do"
+# --- files without a header row ---
+tail -n +2 "$T/fleet.csv" | cut -d, -f4-10 > "$T/noheader.csv"
+expect_exit 0 "--no-header names columns col1.." -- "$LATHE" train --data "$T/noheader.csv" --no-header \
+  --target col7 --drop col1 --json --quiet --out "$T/nh.lt"
+expect_output '"task":"classification"' "col7 (failure) learned as classes"
+expect_exit 0 "predict with --no-header" -- "$LATHE" predict --model "$T/nh.lt" --data "$T/noheader.csv" --no-header --keep col7
+expect_output "^col7,prediction" "predict output names the columns"
 
 # --- bad input: clear message, non-zero exit, nothing written ---
 expect_exit 1 "missing data file" -- "$LATHE" train --data "$T/nope.csv" --target failure

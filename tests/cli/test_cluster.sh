@@ -41,7 +41,7 @@ expect_exit 2 "--k larger than the rows" -- "$LATHE" cluster --data "$T/blobs.cs
 expect_output "larger than the number of rows" "k > n is explained"
 expect_exit 2 "--k missing" -- "$LATHE" cluster --data "$T/blobs.csv"
 expect_exit 1 "missing file" -- "$LATHE" cluster --data "$T/nope.csv" --k 3
-expect_exit 1 "kmeans k=0 through train" -- "$LATHE" train --data "$T/blobs.csv" --model kmeans --param k=0 --drop id,blob --quiet
+expect_exit 2 "kmeans k=0 through train" -- "$LATHE" train --data "$T/blobs.csv" --model kmeans --param k=0 --drop id,blob --quiet
 expect_output "'k'" "train names the bad parameter k"
 
 # train --model kmeans: inertia, fit and predict seconds in --json
