@@ -3,7 +3,7 @@
 # "N passed, M failed" at the end.
 set -euo pipefail
 LATHE=${LATHE:-build/lathe}
-LATHE_DATA=${LATHE_DATA:-../shared/datasets}
+LATHE_DATA=${LATHE_DATA:-${LATHE_DATA_DEFAULT:-../shared/datasets}}
 T=$(mktemp -d /tmp/lathe-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 PASS=0

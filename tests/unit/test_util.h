@@ -43,8 +43,8 @@
 /* Directory of the real datasets (LATHE_DATA, default ../shared/datasets). */
 static inline const char *test_data_dir(void)
 {
-    const char *d = getenv("LATHE_DATA");
-    return d && *d ? d : "../shared/datasets";
+    const char *d = getenv("LATHE_DATA"), *def = getenv("LATHE_DATA_DEFAULT");
+    return d && *d ? d : def && *def ? def : "../shared/datasets";
 }
 
 /* Path of a dataset file, or NULL (and a skip message) if it is absent. */
