@@ -390,6 +390,12 @@ int cmd_explain(int argc, char **argv)
         cli_fail(&a, "reading data");
         goto done;
     }
+    if (want_row && row > lt_table_nrows(t)) { /* say it in the user's 1-based terms */
+        lt_error(LT_EINVAL, "--row %ld is past the end: %s has %lld data rows", row, data,
+                 (long long)lt_table_nrows(t));
+        cli_fail(&a, NULL);
+        goto done;
+    }
     if (want_row) {
         if (lt_explain_row(p, t, row - 1, &rp, &con) ||
             (!cli_get(&a, "features") && lt_contrib_group_inputs(p, &con))) {

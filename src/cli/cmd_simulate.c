@@ -38,8 +38,9 @@ int cmd_simulate(int argc, char **argv)
     sp.hours = hours;
     sp.process_minutes = minutes;
     sp.seed = (uint64_t)seed;
-    if (machines < 1 || machines > 100000)
-        return cli_usage_error(&cmd, "--machines must be 1..100000, got %ld", machines);
+    if (machines < 1 || machines > LT_SIM_MAX_MACHINES)
+        return cli_usage_error(&cmd, "--machines must be 1..%d, got %ld", LT_SIM_MAX_MACHINES,
+                               machines);
     lt_table *t = NULL;
     cli_progress(&a, "simulating %d machines for %g hours", sp.machines, sp.hours);
     if (lt_simulate(&sp, &t))

@@ -430,7 +430,7 @@ static int csv_list_columns(const csv_ctx *c, char **names, char *list, size_t c
 }
 
 static int csv_resolve(const csv_ctx *c, char **names, const char *const *want, int nwant,
-                       const char *what, unsigned char *mark, unsigned char bit)
+                       unsigned char *mark, unsigned char bit)
 {
     for (int i = 0; i < nwant; i++) {
         int j = 0;
@@ -439,8 +439,9 @@ static int csv_resolve(const csv_ctx *c, char **names, const char *const *want, 
         if (!want[i] || j == c->ncols) {
             char list[600];
             csv_list_columns(c, names, list, sizeof list);
-            return lt_error(LT_ENOTFOUND, "%s: %s names column '%s', which is not in the file "
-                            "(columns: %s)", c->name, what, want[i] ? want[i] : "(null)", list);
+            return lt_error(LT_ENOTFOUND, "%s: no column '%s' (needed as a %s column; the file "
+                            "has: %s)", c->name, want[i] ? want[i] : "(null)",
+                            bit == 1 ? "numeric" : "categorical", list);
         }
         if (mark[j] && mark[j] != bit)
             return lt_error(LT_EINVAL, "%s: column '%s' is listed in both num_cols and cat_cols",
@@ -562,8 +563,8 @@ static int csv_build(csv_ctx *c, int header, const lt_csv_options *opt, lt_table
         rc = LT_ENOMEM;
         goto done;
     }
-    if ((rc = csv_resolve(c, names, opt->num_cols, opt->n_num_cols, "num_cols", mark, 1)) ||
-        (rc = csv_resolve(c, names, opt->cat_cols, opt->n_cat_cols, "cat_cols", mark, 2)))
+    if ((rc = csv_resolve(c, names, opt->num_cols, opt->n_num_cols, mark, 1)) ||
+        (rc = csv_resolve(c, names, opt->cat_cols, opt->n_cat_cols, mark, 2)))
         goto done;
     for (int j = 0; j < ncols; j++) {
         state[j] = mark[j] == 2 ? COL_FORCE_CAT : COL_CAND;

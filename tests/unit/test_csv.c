@@ -233,7 +233,7 @@ static void test_type_errors(void **state)
     /* unknown names in the options, and a name in both lists */
     const char *nope[] = {"nope"};
     o.cat_cols = nope;
-    expect_fail(mixed, strlen(mixed), &o, LT_ENOTFOUND, "cat_cols names column 'nope'");
+    expect_fail(mixed, strlen(mixed), &o, LT_ENOTFOUND, "no column 'nope' (needed as a categorical column");
     o.cat_cols = id;
     o.num_cols = id;
     o.n_num_cols = 1;
