@@ -104,7 +104,7 @@ expect_exit 2 "--row 0" -- "$LATHE" explain --model "$T/best.lt" --data "$T/flee
 expect_exit 2 "treeshap on logreg" -- "$LATHE" explain --model "$T/best.lt" --data "$T/fleet.csv" --row 3 --method treeshap
 expect_exit 2 "bad --metric" -- "$LATHE" explain --model "$T/best.lt" --data "$T/fleet.csv" --metric nope
 expect_exit 1 "row past the end" -- "$LATHE" explain --model "$T/best.lt" --data "$T/fleet.csv" --row 999999
-expect_output "out of range" "says the row is out of range"
+expect_output "past the end" "says the row is out of range"
 head -1 "$T/fleet.csv" | tr ',' '\n' | grep -vx failure | paste -sd, > "$T/h.csv"
 cut -d, -f1-9,11- "$T/fleet.csv" | tail -n +2 > "$T/b.csv"; cat "$T/h.csv" "$T/b.csv" > "$T/nolabel.csv"
 expect_exit 1 "permutation importance needs labels" -- "$LATHE" explain --model "$T/best.lt" --data "$T/nolabel.csv"
