@@ -105,7 +105,13 @@ static double ar1_step(lt_rng *r, double x, double sd, double dt_h, double tau_h
     return phi * x + sd * sqrt(1.0 - phi * phi) * lt_rng_normal(r);
 }
 
-static double round_to(double x, double step) { return round(x / step) * step; }
+/* Round to a multiple of step (0.1): divide by the integer 1/step rather than
+ * multiply by step, so 3127 -> 312.7 exactly as printed, not 312.70000000000005. */
+static double round_to(double x, double step)
+{
+    double inv = round(1 / step);
+    return round(x * inv) / inv;
+}
 
 static void machine_init(machine *m, int index, uint64_t seed)
 {

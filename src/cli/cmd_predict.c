@@ -8,7 +8,7 @@
 static const cli_flag flags[] = {
     {"model", "FILE", "saved model (.lt)"},
     {"data", "FILE", "rows to predict (CSV with the model's input columns)"},
-    {"out", "FILE", "write CSV here (default: standard output)"},
+    {"out", "FILE", "write CSV here (default or '-': standard output)"},
     {"keep", "COLS", "input columns to copy to the output (default: all)"},
     {NULL, NULL, NULL},
 };
@@ -18,6 +18,39 @@ static const cli_cmd cmd = {
                "'proba_CLASS' column per class for classifiers.",
     "--model FILE --data FILE [--out FILE]", NULL, flags,
 };
+
+/* --json: the same shape as the server's predict answer. */
+static void print_json(const lt_pipeline *p, const char *model, int64_t n, int k, const float *pred,
+                       const float *proba, double seconds)
+{
+    json_t *o = json_object(), *pr = json_array(), *pb = json_array(), *cl = json_array();
+    int cls = lt_pipeline_task(p) == LT_TASK_CLASSIFICATION;
+    for (int64_t i = 0; i < n; i++) {
+        json_array_append_new(pr, cls ? json_string(lt_pipeline_class_name(p, (int)pred[i]))
+                                      : json_real(pred[i]));
+        if (k) {
+            json_t *row = json_array();
+            for (int c = 0; c < k; c++)
+                json_array_append_new(row, json_real(proba[i * k + c]));
+            json_array_append_new(pb, row);
+        }
+    }
+    for (int c = 0; c < lt_pipeline_nclass(p); c++)
+        json_array_append_new(cl, json_string(lt_pipeline_class_name(p, c)));
+    json_object_set_new(o, "model", json_string(model));
+    json_object_set_new(o, "n", json_integer(n));
+    json_object_set_new(o, "predictions", pr);
+    if (k)
+        json_object_set_new(o, "probabilities", pb);
+    else
+        json_decref(pb);
+    json_object_set_new(o, "classes", cl);
+    json_object_set_new(o, "predict_seconds", json_real(seconds));
+    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
 
 int cmd_predict(int argc, char **argv)
 {
@@ -100,7 +133,11 @@ int cmd_predict(int argc, char **argv)
         cli_fail(&a, "building output (does the input already have a 'prediction' column?)");
         goto done;
     }
-    if (out ? lt_csv_write(out, res) : cli_write_csv(stdout, res)) {
+    if (out && !strcmp(out, "-"))
+        out = NULL;
+    if (a.json) {
+        print_json(p, model, n, k, pred, proba, seconds);
+    } else if (out ? lt_csv_write(out, res) : cli_write_csv(stdout, res)) {
         cli_fail(&a, "writing predictions");
         goto done;
     }

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 static const cli_flag flags[] = {
@@ -46,6 +47,8 @@ int cmd_simulate(int argc, char **argv)
     if (lt_simulate(&sp, &t))
         return cli_fail(&a, "simulating");
     const char *out = cli_get(&a, "out");
+    if (out && !strcmp(out, "-"))
+        out = NULL;
     rc = out ? lt_csv_write(out, t) : cli_write_csv(stdout, t);
     cli_progress_done(&a);
     if (rc) {

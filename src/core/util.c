@@ -38,6 +38,9 @@ int lt_read_file(const char *path, size_t max_bytes, char **buf, size_t *len)
 {
     *buf = NULL;
     *len = 0;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return lt_error(LT_EIO, "%s: is a directory, not a file", path);
     FILE *f = fopen(path, "rb");
     if (!f)
         return lt_error(LT_EIO, "%s: cannot open: %s", path, strerror(errno));

@@ -429,6 +429,11 @@ int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
         p->target = lt_strdup(spec->target);
         if (p->task == LT_TASK_CLASSIFICATION && (rc = collect_classes(p, t, tj, use, m)))
             goto done;
+        if (p->task == LT_TASK_CLASSIFICATION && p->nclass > 50 && p->nclass > m / 2) {
+            rc = lt_error(LT_EINVAL, "target '%s' has %d different values among %lld rows: an id "
+                          "or free text, not classes", spec->target, p->nclass, (long long)m);
+            goto done;
+        }
         if (p->task == LT_TASK_REGRESSION && lt_table_col_type(t, tj) != LT_COL_NUM) {
             rc = lt_error(LT_ETYPE, "target '%s' is categorical; regression needs numbers",
                           spec->target);
