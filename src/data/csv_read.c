@@ -399,6 +399,23 @@ static inline int csv_parse_num(const char *s, double *out)
     return 1;
 }
 
+/* Semicolon-separated files are how European spreadsheets export, with a
+ * decimal comma: "1,5" is 1.5 there. The one comma becomes a point in place
+ * (the field is ours) and the number is parsed again. */
+static int csv_decimal_comma(const csv_ctx *c, char *s, double *out)
+{
+    if (c->delim != ';')
+        return 0;
+    char *comma = strchr(s, ',');
+    if (!comma || strchr(comma + 1, ',') || strchr(s, '.'))
+        return 0;
+    *comma = '.';
+    if (csv_parse_num(s, out))
+        return 1;
+    *comma = ',';
+    return 0;
+}
+
 /* "", NA, NaN, N/A, null, ?, #N/A (case-insensitive). */
 static inline int csv_is_missing(const char *s)
 {
@@ -583,8 +600,8 @@ static int csv_build(csv_ctx *c, int header, const lt_csv_options *opt, lt_table
         for (int j = 0; j < ncols; j++) {
             if (state[j] != COL_CAND)
                 continue;
-            const char *s = c->b + o[j];
-            if (!csv_parse_num(s, &num[j][r])) {
+            char *s = c->b + o[j];
+            if (!csv_parse_num(s, &num[j][r]) && !csv_decimal_comma(c, s, &num[j][r])) {
                 if (csv_is_missing(s)) {
                     num[j][r] = NAN;
                 } else {
@@ -604,7 +621,7 @@ static int csv_build(csv_ctx *c, int header, const lt_csv_options *opt, lt_table
         for (int64_t r = 0; r < nrows; r++) {
             const char *s = c->b + c->off[(size_t)(r + hdr) * ncols + j];
             double v;
-            if (csv_parse_num(s, &v))
+            if (csv_parse_num(s, &v) || csv_decimal_comma(c, (char *)s, &v))
                 nnum++;
             else if (!csv_is_missing(s))
                 ntext++;

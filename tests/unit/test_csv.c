@@ -452,6 +452,23 @@ static void test_real_cmapss(void **state)
     lt_table_free(t);
 }
 
+/* Semicolon files from European spreadsheets use decimal commas. */
+static void test_decimal_comma(void **state)
+{
+    (void)state;
+    lt_table *t = rd("a;b;c\n1,5;2;x\n-3,25;4;y\n;1e3;z\n");
+    assert_int_equal(lt_table_col_type(t, 0), LT_COL_NUM);
+    assert_near(lt_table_num(t, 0)[0], 1.5, 0);
+    assert_near(lt_table_num(t, 0)[1], -3.25, 0);
+    assert_true(isnan(lt_table_num(t, 0)[2]));
+    assert_near(lt_table_num(t, 1)[2], 1000, 0);
+    lt_table_free(t);
+    /* In a comma-separated file "1,5" is two fields, and quoted it is text. */
+    t = rd("a,b\n\"1,5\",2\n\"2,5\",3\n");
+    assert_int_equal(lt_table_col_type(t, 0), LT_COL_CAT);
+    lt_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -461,7 +478,7 @@ int main(void)
         cmocka_unit_test(test_header_names),     cmocka_unit_test(test_type_errors),
         cmocka_unit_test(test_numbers_match_strtod), cmocka_unit_test(test_max_rows),
         cmocka_unit_test(test_write_roundtrip),  cmocka_unit_test(test_gzip),
-        cmocka_unit_test(test_large_file),
+        cmocka_unit_test(test_large_file),       cmocka_unit_test(test_decimal_comma),
         cmocka_unit_test(test_real_ai4i),        cmocka_unit_test(test_real_cmapss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
