@@ -28,24 +28,49 @@ static void usage(FILE *f)
             LATHE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "  %-10s %s\n", "models", "list the model types and their parameters");
+    fprintf(f, "  %-10s %s\n", "models", "list the model types and their parameters (lathe models [NAME])");
     fprintf(f, "\n'lathe COMMAND --help' shows a command's flags. Docs: docs/cli.md\n");
 }
 
-static int list_models(void)
+/* "lathe models": every model and parameter, straight from the param tables. */
+static int list_models(int argc, char **argv)
 {
+    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+        printf("usage: lathe models [NAME]\n\nLists the model types (or one) with every "
+               "parameter, its default and accepted values.\nSet them with lathe train --model "
+               "NAME --param KEY=VALUE,...\n");
+        return CLI_OK;
+    }
+    const char *only = argc > 2 ? argv[2] : NULL;
+    if (only && !lt_model_find(only)) {
+        lt_model *m = NULL;
+        lt_model_new(only, &m);
+        fprintf(stderr, "lathe models: %s\n", lt_last_error());
+        return CLI_USAGE;
+    }
     for (int i = 0; i < lt_model_registry_count(); i++) {
         const lt_model_vtable *vt = lt_model_registry_at(i);
-        printf("%-8s %s\n", vt->name, vt->summary);
+        if (only && strcmp(only, vt->name))
+            continue;
+        printf("%s: %s\n", vt->name, vt->summary);
         for (int k = 0; k < vt->nparams; k++) {
             const lt_param_spec *ps = &vt->params[k];
-            char def[64];
-            if (ps->type == LT_PARAM_CHOICE)
-                snprintf(def, sizeof def, "%s", ps->choices);
-            else
+            char def[160];
+            if (ps->type == LT_PARAM_CHOICE) {
+                /* the default is choice number `def` of "a|b|c" */
+                const char *c = ps->choices;
+                for (int n = (int)ps->def; n > 0 && c; n--)
+                    c = strchr(c, '|') ? strchr(c, '|') + 1 : NULL;
+                int len = c ? (int)strcspn(c, "|") : 0;
+                snprintf(def, sizeof def, "%s; default %.*s", ps->choices, len, c ? c : "");
+            } else if (ps->type == LT_PARAM_BOOL) {
+                snprintf(def, sizeof def, "true|false; default %s", ps->def ? "true" : "false");
+            } else {
                 snprintf(def, sizeof def, "default %g", ps->def);
-            printf("    --param %s=...   %s (%s)\n", ps->name, ps->help ? ps->help : "", def);
+            }
+            printf("  %-22s %s (%s)\n", ps->name, ps->help ? ps->help : "", def);
         }
+        printf("\n");
     }
     return CLI_OK;
 }
@@ -66,7 +91,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(name, "models"))
-        return list_models();
+        return list_models(argc, argv);
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(name, commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
