@@ -53,6 +53,15 @@ lt_table *lt_table_select(const lt_table *t, const char *const *names, int k);
 lt_table *lt_table_drop(const lt_table *t, const char *const *names, int k);
 lt_table *lt_table_take(const lt_table *t, const int64_t *rows, int64_t n);
 
+/* Integer codes of column j for rows (NULL = all, n values) for grouping
+ * and stratifying: categorical codes as they are, numbers numbered by
+ * ascending value; a missing cell gets one extra code after all others. */
+int lt_table_col_codes(const lt_table *t, int j, const int64_t *rows, int64_t n, int64_t *codes);
+/* An ordering key per row (all rows) for time splits: the number itself, or
+ * for text (ISO 8601 timestamps) the rank of the text in sorted order;
+ * missing cells sort first. */
+int lt_table_col_order(const lt_table *t, int j, double *key);
+
 /* Numeric columns `cols` (all must be numeric) into a row-major float
  * matrix out (nrows x k). */
 int lt_table_to_matrix(const lt_table *t, const int *cols, int k, float *out);

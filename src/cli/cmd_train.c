@@ -36,57 +36,15 @@ static const cli_cmd cmd = {
     flags,
 };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Codes of a column for stratification or grouping: categorical codes, or
- * numeric values numbered in ascending order. Missing -> -1. */
+/* Codes of column j for all rows (malloc'd), or NULL with the message set. */
 static int64_t *column_codes(const lt_table *t, int j)
 {
     int64_t n = lt_table_nrows(t);
     int64_t *c = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    if (!c)
-        return NULL;
-    if (lt_table_col_type(t, j) == LT_COL_CAT) {
-        const int32_t *k = lt_table_cat(t, j);
-        for (int64_t i = 0; i < n; i++)
-            c[i] = k[i];
-        return c;
-    }
-    const double *v = lt_table_num(t, j);
-    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
-    if (!u) {
+    if (c && lt_table_col_codes(t, j, NULL, n, c)) {
         free(c);
         return NULL;
     }
-    int64_t m = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (!isnan(v[i]))
-            u[m++] = v[i];
-    qsort(u, (size_t)m, sizeof(double), cmp_double);
-    int64_t d = 0;
-    for (int64_t i = 0; i < m; i++)
-        if (!i || u[i] != u[d - 1])
-            u[d++] = u[i];
-    for (int64_t i = 0; i < n; i++) {
-        if (isnan(v[i])) {
-            c[i] = -1;
-            continue;
-        }
-        int64_t lo = 0, hi = d - 1;
-        while (lo < hi) {
-            int64_t mid = (lo + hi) / 2;
-            if (u[mid] < v[i])
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        c[i] = lo;
-    }
-    free(u);
     return c;
 }
 
@@ -108,7 +66,7 @@ static int make_split(const cli_args *a, const lt_table *t, const char *how, dou
         int32_t *lab = c ? lt_malloc(sizeof(int32_t) * (size_t)n) : NULL;
         int rc = lab ? LT_OK : LT_ENOMEM;
         for (int64_t i = 0; !rc && i < n; i++)
-            lab[i] = c[i] < 0 ? 0 : (int32_t)c[i];
+            lab[i] = (int32_t)c[i];
         if (!rc)
             rc = lt_split_stratified(lab, n, frac, seed, s);
         free(c);
@@ -128,24 +86,12 @@ static int make_split(const cli_args *a, const lt_table *t, const char *how, dou
             free(g);
             return rc;
         }
-        if (lt_table_col_type(t, j) == LT_COL_NUM)
-            return lt_split_time(lt_table_num(t, j), n, frac, s);
-        /* Text timestamps (ISO 8601) order as strings: rank the levels. */
-        int64_t *c = column_codes(t, j);
-        double *tm = c ? lt_malloc(sizeof(double) * (size_t)n) : NULL;
-        int rc = tm ? LT_OK : LT_ENOMEM;
-        int nl = lt_table_cat_nlevels(t, j);
-        for (int64_t i = 0; !rc && i < n; i++) {
-            int rank = 0;
-            const char *mine = c[i] < 0 ? "" : lt_table_cat_level(t, j, (int)c[i]);
-            for (int k = 0; k < nl && nl < 100000; k++)
-                rank += strcmp(lt_table_cat_level(t, j, k), mine) < 0;
-            tm[i] = rank;
-        }
+        /* numbers, or text timestamps (ISO 8601) ordered as strings */
+        double *key = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+        int rc = key ? lt_table_col_order(t, j, key) : LT_ENOMEM;
         if (!rc)
-            rc = lt_split_time(tm, n, frac, s);
-        free(c);
-        free(tm);
+            rc = lt_split_time(key, n, frac, s);
+        free(key);
         return rc;
     }
     (void)a;

@@ -1,6 +1,7 @@
 /* Column tables: numeric columns (double, NaN = missing) and categorical
  * columns (int32 codes, -1 = missing, into a list of level strings that live
  * in one pool block per column). Also the private helpers of table_impl.h. */
+#define _GNU_SOURCE /* qsort_r */
 #include "table_impl.h"
 
 #include <math.h>
@@ -611,4 +612,104 @@ const char *lt_table_cell_str(const lt_table *t, int64_t i, int j, char *buf, si
         snprintf(buf, cap, "%s", c->levels[c->codes[i]]);
     }
     return buf;
+}
+
+/* ---- codes and ordering keys for splits ------------------------------------ */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int lt_table_col_codes(const lt_table *t, int j, const int64_t *rows, int64_t n, int64_t *c)
+{
+    if (j < 0 || j >= lt_table_ncols(t))
+        return lt_error(LT_EINVAL, "column index %d out of range", j);
+    if (lt_table_col_type(t, j) == LT_COL_CAT) {
+        const int32_t *k = lt_table_cat(t, j);
+        int64_t miss = lt_table_cat_nlevels(t, j);
+        for (int64_t i = 0; i < n; i++) {
+            int32_t v = k[rows ? rows[i] : i];
+            c[i] = v < 0 ? miss : v;
+        }
+        return LT_OK;
+    }
+    /* Numbers: sort the distinct values once, then binary-search each row. */
+    const double *v = lt_table_num(t, j);
+    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    if (!u)
+        return LT_ENOMEM;
+    int64_t m = 0, d = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (!isnan(v[rows ? rows[i] : i]))
+            u[m++] = v[rows ? rows[i] : i];
+    qsort(u, (size_t)m, sizeof(double), cmp_dbl);
+    for (int64_t i = 0; i < m; i++)
+        if (!i || u[i] != u[d - 1])
+            u[d++] = u[i];
+    for (int64_t i = 0; i < n; i++) {
+        double x = v[rows ? rows[i] : i];
+        if (isnan(x)) {
+            c[i] = d;
+            continue;
+        }
+        int64_t lo = 0, hi = d - 1;
+        while (lo < hi) {
+            int64_t mid = (lo + hi) / 2;
+            if (u[mid] < x)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        c[i] = lo;
+    }
+    free(u);
+    return LT_OK;
+}
+
+typedef struct {
+    const lt_table *t;
+    int j;
+} level_ctx;
+
+static int cmp_level(const void *a, const void *b, void *ctx)
+{
+    const level_ctx *c = ctx;
+    return strcmp(lt_table_cat_level(c->t, c->j, *(const int *)a),
+                  lt_table_cat_level(c->t, c->j, *(const int *)b));
+}
+
+int lt_table_col_order(const lt_table *t, int j, double *key)
+{
+    if (j < 0 || j >= lt_table_ncols(t))
+        return lt_error(LT_EINVAL, "column index %d out of range", j);
+    int64_t n = lt_table_nrows(t);
+    if (lt_table_col_type(t, j) == LT_COL_NUM) {
+        const double *v = lt_table_num(t, j);
+        for (int64_t i = 0; i < n; i++)
+            key[i] = isnan(v[i]) ? -INFINITY : v[i];
+        return LT_OK;
+    }
+    /* Text: rank of each level among the levels sorted as strings. */
+    int nl = lt_table_cat_nlevels(t, j);
+    int *order = lt_malloc(sizeof(int) * (size_t)(nl ? nl : 1));
+    double *rank = lt_malloc(sizeof(double) * (size_t)(nl ? nl : 1));
+    if (!order || !rank) {
+        free(order);
+        free(rank);
+        return LT_ENOMEM;
+    }
+    for (int k = 0; k < nl; k++)
+        order[k] = k;
+    level_ctx ctx = {t, j};
+    qsort_r(order, (size_t)nl, sizeof(int), cmp_level, &ctx);
+    for (int k = 0; k < nl; k++)
+        rank[order[k]] = k;
+    const int32_t *c = lt_table_cat(t, j);
+    for (int64_t i = 0; i < n; i++)
+        key[i] = c[i] < 0 ? -INFINITY : rank[c[i]];
+    free(order);
+    free(rank);
+    return LT_OK;
 }

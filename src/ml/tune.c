@@ -164,56 +164,6 @@ int lt_tune_check(const lt_pipeline_spec *spec, const lt_search_space *space,
 
 /* ---- folds ----------------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Codes of column j over rows: categorical codes, or numeric values ranked
- * (equal values share a code). Missing values get one extra code. */
-static int column_codes(const lt_table *t, int j, const int64_t *rows, int64_t n, int64_t *c)
-{
-    if (lt_table_col_type(t, j) == LT_COL_CAT) {
-        const int32_t *k = lt_table_cat(t, j);
-        int64_t miss = lt_table_cat_nlevels(t, j);
-        for (int64_t i = 0; i < n; i++)
-            c[i] = k[rows[i]] < 0 ? miss : k[rows[i]];
-        return LT_OK;
-    }
-    const double *v = lt_table_num(t, j);
-    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
-    if (!u)
-        return LT_ENOMEM;
-    int64_t m = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (!isnan(v[rows[i]]))
-            u[m++] = v[rows[i]];
-    qsort(u, (size_t)m, sizeof(double), cmp_double);
-    int64_t d = 0;
-    for (int64_t i = 0; i < m; i++)
-        if (!i || u[i] != u[d - 1])
-            u[d++] = u[i];
-    for (int64_t i = 0; i < n; i++) {
-        double x = v[rows[i]];
-        if (isnan(x)) {
-            c[i] = d;
-            continue;
-        }
-        int64_t lo = 0, hi = d - 1;
-        while (lo < hi) {
-            int64_t mid = (lo + hi) / 2;
-            if (u[mid] < x)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        c[i] = lo;
-    }
-    free(u);
-    return LT_OK;
-}
-
 /* Rows with a target, the task, and folds over them (indices into t). */
 static int make_folds(const lt_table *t, const lt_pipeline_spec *spec, const lt_tune_params *par,
                       int64_t **rows_out, int64_t *nrows, lt_task *task, lt_cv_kind *kind,
@@ -262,7 +212,7 @@ static int make_folds(const lt_table *t, const lt_pipeline_spec *spec, const lt_
             free(rows);
             return LT_ENOMEM;
         }
-        rc = column_codes(t, *kind == LT_CV_GROUP ? gj : tj, rows, m, codes);
+        rc = lt_table_col_codes(t, *kind == LT_CV_GROUP ? gj : tj, rows, m, codes);
     }
     if (!rc && *kind == LT_CV_STRATIFIED) {
         if (!(strata = lt_malloc(sizeof(int32_t) * (size_t)m)))
@@ -464,7 +414,7 @@ int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_spa
                 rc = LT_ENOMEM;
                 goto done;
             }
-            rc = column_codes(t, lt_table_col_index(t, spec->target), rows, nrows, codes);
+            rc = lt_table_col_codes(t, lt_table_col_index(t, spec->target), rows, nrows, codes);
             int64_t mx = 0;
             for (int64_t i = 0; !rc && i < nrows; i++)
                 mx = codes[i] > mx ? codes[i] : mx;

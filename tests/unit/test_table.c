@@ -143,10 +143,39 @@ static void test_cell_str(void **state)
     lt_table_free(t);
 }
 
+/* Codes for grouping/stratifying and ordering keys for time splits. */
+static void test_codes_and_order(void **state)
+{
+    (void)state;
+    lt_table *t = lt_table_new();
+    double v[5] = {3.5, 1, NAN, 3.5, -2};
+    const char *s[5] = {"2026-03-01", "2025-12-31", NULL, "2026-01-15", "2026-03-01"};
+    assert_ok(lt_table_add_num(t, "v", v, 5));
+    assert_ok(lt_table_add_cat(t, "ts", s, 5));
+    int64_t c[5], rows[2] = {4, 0};
+    assert_ok(lt_table_col_codes(t, 0, NULL, 5, c));
+    assert_int_equal(c[0], 2); /* -2 < 1 < 3.5 */
+    assert_int_equal(c[1], 1);
+    assert_int_equal(c[2], 3); /* missing: one code after the others */
+    assert_int_equal(c[3], 2);
+    assert_int_equal(c[4], 0);
+    assert_ok(lt_table_col_codes(t, 0, rows, 2, c));
+    assert_int_equal(c[0], 0);
+    assert_int_equal(c[1], 1);
+    double key[5];
+    assert_ok(lt_table_col_order(t, 1, key)); /* text dates order as strings */
+    assert_true(key[1] < key[3] && key[3] < key[0] && key[0] == key[4]);
+    assert_true(isinf(key[2]) && key[2] < 0);
+    assert_ok(lt_table_col_order(t, 0, key));
+    assert_true(key[4] < key[1] && key[1] < key[0]);
+    assert_int_not_equal(lt_table_col_codes(t, 7, NULL, 5, c), LT_OK);
+    lt_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_and_lookup), cmocka_unit_test(test_add_errors),
+        cmocka_unit_test(test_build_and_lookup), cmocka_unit_test(test_codes_and_order), cmocka_unit_test(test_add_errors),
         cmocka_unit_test(test_require_lists_columns), cmocka_unit_test(test_select_drop_take),
         cmocka_unit_test(test_to_matrix),        cmocka_unit_test(test_cell_str),
     };
