@@ -216,7 +216,12 @@ static int64_t grow_tree(const iforest *m, const float *X, int64_t n, int64_t d,
 /* ---- scoring ------------------------------------------------------------------ */
 
 /* s (n) = 2^(-mean path / c(psi)). Rows in blocks of 64, trees inside, so a
- * tree's nodes stay in cache for the whole block. */
+ * tree's nodes stay in cache for the whole block. The 64 rows descend a
+ * tree in lockstep, one level per sweep, branch-free (a row at a leaf steps
+ * by 0), until every row sits at a leaf: 64 independent load chains instead
+ * of one row's dependent walk at a time. Profile before (250k x 5, 100
+ * trees, 1 thread): 86% of eval in this function, ~80 ns per row and tree,
+ * latency- and branch-miss-bound. */
 static void score_rows(const iforest *m, const float *X, int64_t n, double *s)
 {
     const int64_t d = m->base.nfeat, nb = (n + 63) / 64;
@@ -224,16 +229,29 @@ static void score_rows(const iforest *m, const float *X, int64_t n, double *s)
 #pragma omp parallel for schedule(dynamic, 8)
     for (int64_t b = 0; b < nb; b++) {
         const int64_t i0 = b * 64, cnt = n - i0 < 64 ? n - i0 : 64;
+        const float *Xb = X + i0 * d;
         double h[64] = {0};
+        int32_t at[64];
         for (int t = 0; t < m->ntrees; t++) {
             const ifnode *tree = m->nodes + m->root[t];
-            for (int64_t r = 0; r < cnt; r++) {
-                const float *x = X + (i0 + r) * d;
-                int64_t i = 0;
-                while (tree[i].feat >= 0)
-                    i += x[tree[i].feat] <= tree[i].thr ? 1 : tree[i].right;
-                h[r] += tree[i].value;
+            for (int64_t r = 0; r < cnt; r++)
+                at[r] = 0;
+            for (int active = 1; active;) {
+                active = 0;
+                for (int64_t r = 0; r < cnt; r++) {
+                    const ifnode *nd = tree + at[r];
+                    const int leaf = nd->feat < 0;
+                    const float v = Xb[r * d + (leaf ? 0 : nd->feat)];
+                    // masks, not ?: -- GCC kept `v <= thr ? 1 : right` as
+                    // a branch, mispredicted half the time
+                    const int32_t left = -(int32_t)(v <= nd->thr);
+                    const int32_t step = (left & 1) | (~left & nd->right);
+                    at[r] += step & -(int32_t)!leaf;
+                    active |= !leaf;
+                }
             }
+            for (int64_t r = 0; r < cnt; r++)
+                h[r] += tree[at[r]].value;
         }
         for (int64_t r = 0; r < cnt; r++)
             s[i0 + r] = exp2(-h[r] * scale);

@@ -10,12 +10,11 @@
  * max_iter passes over the data or when the smoothed batch inertia has not
  * improved for 10 batches.
  *
- * Determinism: assignments are independent per row (OpenMP over row blocks),
- * every sum runs serially or over fixed blocks in a fixed order, so the same
- * seed gives the same centers for any thread count. The loops are scheduled
- * dynamically: on a busy machine a thread that loses its core would
- * otherwise hold every other one at the barrier (measured: half the time
- * spinning in libgomp with a static split under load 4 on 2 cores). */
+ * Determinism and threads (kmeans_pass.c): rows are split into fixed
+ * units, each unit keeps its own partial sums, and these are added in unit
+ * order, so the same seed gives the same centers for any thread count.
+ * Lloyd reads X once per iteration in one OpenMP region (labels and the
+ * new centers' sums together, BLAS single-threaded inside, once per fit). */
 #include "kmeans_impl.h"
 
 #include "lathe/cluster.h"
@@ -25,15 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Rows per GEMM block: D (rows, k) of about 64 KB, so it stays in L2, and
- * few enough BLAS calls that their fixed cost does not show. */
-static int64_t km_block(int64_t k)
-{
-    int64_t b = 16384 / (k > 0 ? k : 1);
-    return b < 64 ? 64 : b > 4096 ? 4096 : b;
-}
-#define KM_SUMBLK 4096 /* rows per partial sum (fixed: thread-count independent) */
 
 static const char *algo_names[] = {"lloyd", "hamerly", "minibatch"};
 
@@ -53,90 +43,6 @@ static const lt_param_spec kmeans_params[] = {
      "minibatch: rows per batch"},
 };
 
-/* ---- shared steps ---------------------------------------------------------- */
-
-/* Row r of D (m, k) -> nearest center (and the squared distances). */
-static inline void argmin_row(const float *Dr, const float *cc, int64_t k, const float *x,
-                              int64_t d, int32_t *lab, float *dist2, float *second2)
-{
-    float best = Dr[0] + cc[0], sec = FLT_MAX;
-    int32_t bj = 0;
-    if (!second2) {  // the hot path (Lloyd, predict): branch-free argmin
-        for (int64_t j = 1; j < k; j++) {
-            float v = Dr[j] + cc[j];
-            int lt = v < best;
-            best = lt ? v : best;
-            bj = lt ? (int32_t)j : bj;
-        }
-    } else {
-        for (int64_t j = 1; j < k; j++) {
-            float v = Dr[j] + cc[j];
-            if (v < best) {
-                sec = best;
-                best = v;
-                bj = (int32_t)j;
-            } else if (v < sec) {
-                sec = v;
-            }
-        }
-    }
-    *lab = bj;
-    if (dist2 || second2) {
-        float xx = 0;
-        for (int64_t f = 0; f < d; f++)
-            xx += x[f] * x[f];
-        if (dist2)
-            *dist2 = fmaxf(best + xx, 0.0f);
-        if (second2)
-            *second2 = sec == FLT_MAX ? FLT_MAX : fmaxf(sec + xx, 0.0f);
-    }
-}
-
-int km_assign(const float *X, int64_t n, int64_t d, const float *C, int64_t k, int32_t *lab,
-              float *dist2, float *second2)
-{
-    float *cc = lt_malloc(sizeof(float) * (size_t)k);
-    if (!cc)
-        return LT_ENOMEM;
-    for (int64_t j = 0; j < k; j++) {
-        double s = 0;
-        for (int64_t f = 0; f < d; f++)
-            s += (double)C[j * d + f] * C[j * d + f];
-        cc[j] = (float)s;
-    }
-    const int64_t B = km_block(k), nb = (n + B - 1) / B;
-    int fail = 0;
-    // Row blocks over OpenMP threads, BLAS on one thread inside (as
-    // scikit-learn does). One BLAS call per larger chunk, threaded by
-    // OpenBLAS, with the argmin on OpenMP threads measured 3-7x slower on
-    // this 2-core machine under load: the two thread pools spin against
-    // each other.
-    lt_blas_serial_begin();
-#pragma omp parallel if (nb > 1)
-    {
-        float *D = malloc(sizeof(float) * (size_t)(B * k));
-        if (!D) {
-#pragma omp atomic write
-            fail = 1;
-        }
-#pragma omp for schedule(dynamic, 1)
-        for (int64_t b = 0; b < nb; b++) {
-            if (!D)
-                continue;
-            const int64_t i0 = b * B, m = n - i0 < B ? n - i0 : B;
-            // D (m, k) = -2 X[i0:i0+m] (m, d) C^T (d, k)
-            lt_sgemm(0, 1, m, k, d, -2.0f, X + i0 * d, d, C, d, 0.0f, D, k);
-            for (int64_t r = 0; r < m; r++)
-                argmin_row(D + r * k, cc, k, X + (i0 + r) * d, d, lab + i0 + r,
-                           dist2 ? dist2 + i0 + r : NULL, second2 ? second2 + i0 + r : NULL);
-        }
-        free(D);
-    }
-    lt_blas_serial_end();
-    free(cc);
-    return fail ? lt_error(LT_ENOMEM, "kmeans: out of memory for the distance blocks") : LT_OK;
-}
-
 static double row_dist2(const float *x, const float *c, int64_t d)
 {
     double s = 0;
@@ -147,122 +53,42 @@ static double row_dist2(const float *x, const float *c, int64_t d)
     return s;
 }
 
-double km_update(const float *X, int64_t n, int64_t d, float *C, int64_t k, int32_t *lab,
-                 double *sum, double *counts, int *moved)
-{
-    if (moved)
-        *moved = 0;
-    // Sums over fixed row blocks in parallel, then added in block order: the
-    // same result for any thread count.
-    const int64_t nblk = (n + KM_SUMBLK - 1) / KM_SUMBLK, w = k * d + k;
-    double *part = nblk > 1 ? calloc((size_t)(nblk * w), sizeof(double)) : NULL;
-    memset(sum, 0, sizeof(double) * (size_t)(k * d));
-    memset(counts, 0, sizeof(double) * (size_t)k);
-    if (part) {
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int64_t b = 0; b < nblk; b++) {
-            double *ps = part + b * w, *pc = ps + k * d;
-            const int64_t i1 = (b + 1) * KM_SUMBLK < n ? (b + 1) * KM_SUMBLK : n;
-            for (int64_t i = b * KM_SUMBLK; i < i1; i++) {
-                const int32_t j = lab[i];
-                pc[j] += 1;
-                double *s = ps + j * d;
-                const float *x = X + i * d;
-                for (int64_t f = 0; f < d; f++)
-                    s[f] += x[f];
-            }
-        }
-        for (int64_t b = 0; b < nblk; b++) {
-            const double *ps = part + b * w;
-            for (int64_t q = 0; q < k * d; q++)
-                sum[q] += ps[q];
-            for (int64_t j = 0; j < k; j++)
-                counts[j] += ps[k * d + j];
-        }
-        free(part);
-    } else {  // one block (or no memory for the partial sums): serial, same order
-        for (int64_t i = 0; i < n; i++) {
-            const int32_t j = lab[i];
-            counts[j] += 1;
-            double *s = sum + j * d;
-            const float *x = X + i * d;
-            for (int64_t f = 0; f < d; f++)
-                s[f] += x[f];
-        }
-    }
-    // Empty clusters (as scikit-learn): move them to the rows farthest from
-    // their current center, taken from clusters that keep other members.
-    for (int64_t j = 0; j < k; j++) {
-        if (counts[j] > 0)
-            continue;
-        int64_t far = -1;
-        double fd = -1;
-        for (int64_t i = 0; i < n; i++) {
-            if (counts[lab[i]] < 2)
-                continue;
-            double dd = row_dist2(X + i * d, C + (int64_t)lab[i] * d, d);
-            if (dd > fd)
-                fd = dd, far = i;
-        }
-        if (far < 0)
-            break;  // fewer distinct rows than clusters: leave it where it is
-        const int32_t old = lab[far];
-        const float *x = X + far * d;
-        counts[old] -= 1;
-        counts[j] = 1;
-        for (int64_t f = 0; f < d; f++) {
-            sum[old * d + f] -= x[f];
-            sum[j * d + f] = x[f];
-        }
-        lab[far] = (int32_t)j;
-        if (moved)
-            (*moved)++;
-    }
-    double shift = 0;
-    for (int64_t j = 0; j < k; j++) {
-        if (counts[j] == 0)
-            continue;
-        for (int64_t f = 0; f < d; f++) {
-            double c = sum[j * d + f] / counts[j], t = c - C[j * d + f];
-            shift += t * t;
-            C[j * d + f] = (float)c;
-        }
-    }
-    return shift;
-}
-
-double km_inertia(const float *X, int64_t n, int64_t d, const float *C, const int32_t *lab)
-{
-    double s = 0;
-    for (int64_t i = 0; i < n; i++)
-        s += row_dist2(X + i * d, C + (int64_t)lab[i] * d, d);
-    return s;
-}
-
 /* ---- seeding ----------------------------------------------------------------- */
 
 /* Greedy k-means++ (Arthur & Vassilvitskii 2007, with scikit-learn's local
- * trials). closest (n): squared distance to the nearest chosen center. */
+ * trials). closest (n): squared distance to the nearest chosen center;
+ * cand (trials, n): the same if candidate t were added. The candidate
+ * distances go through lt_sgemm like Lloyd's (D^T (trials, rows) per block
+ * plus the row and candidate norms): profiled at 4% of a 1-thread fit as a
+ * double loop per row and candidate. Called with BLAS serial. */
 static int init_pp(const float *X, int64_t n, int64_t d, int64_t k, lt_rng *rng, float *C)
 {
     const int trials = 2 + (int)log((double)k);
-    const int64_t nblk = (n + KM_SUMBLK - 1) / KM_SUMBLK;
+    km_plan p;
+    int rc = km_plan_init(&p, n, d, k > trials ? k : trials);  // scratch D^T (trials, blk)
+    if (rc)
+        return rc;
     double *closest = lt_malloc(sizeof(double) * (size_t)n);
     double *cum = lt_malloc(sizeof(double) * (size_t)n);
     double *cand = lt_malloc(sizeof(double) * (size_t)(trials * n));
-    double *part = lt_malloc(sizeof(double) * (size_t)(trials * nblk));
-    if (!closest || !cum || !cand || !part) {
-        free(closest), free(cum), free(cand), free(part);
+    float *xx = lt_malloc(sizeof(float) * (size_t)n);
+    float cx[32] = {0}, *Ct = lt_malloc(sizeof(float) * (size_t)(trials * d));
+    if (!closest || !cum || !cand || !xx || !Ct) {
+        free(closest), free(cum), free(cand), free(xx), free(Ct);
+        km_plan_free(&p);
         return LT_ENOMEM;
     }
     int64_t first = (int64_t)lt_rng_below(rng, (uint64_t)n);
     memcpy(C, X + first * d, sizeof(float) * (size_t)d);
 #pragma omp parallel for schedule(dynamic, 4096)
-    for (int64_t i = 0; i < n; i++)
-        closest[i] = row_dist2(X + i * d, C, d);
-    double pot = 0;
-    for (int64_t i = 0; i < n; i++)
-        pot += closest[i];
+    for (int64_t i = 0; i < n; i++) {
+        const float *x = X + i * d;
+        float s = 0;
+        for (int64_t f = 0; f < d; f++)
+            s += x[f] * x[f];
+        xx[i] = s;
+        closest[i] = row_dist2(x, C, d);
+    }
     int64_t idx[32];
     for (int64_t c = 1; c < k; c++) {
         double acc = 0;
@@ -279,37 +105,52 @@ static int init_pp(const float *X, int64_t n, int64_t d, int64_t k, lt_rng *rng,
                     lo = mid + 1;
             }
             idx[t] = lo;
+            memcpy(Ct + t * d, X + lo * d, sizeof(float) * (size_t)d);
+            cx[t] = xx[lo];
         }
-        // cand[t] (n) = min(closest, squared distance to candidate t); part = block sums
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int64_t b = 0; b < nblk; b++) {
-            const int64_t i1 = (b + 1) * KM_SUMBLK < n ? (b + 1) * KM_SUMBLK : n;
-            for (int t = 0; t < trials; t++) {
-                const float *cx = X + idx[t] * d;
-                double s = 0;
-                for (int64_t i = b * KM_SUMBLK; i < i1; i++) {
-                    double v = fmin(closest[i], row_dist2(X + i * d, cx, d));
-                    cand[t * n + i] = v;
-                    s += v;
+        // cand[t] (n) = min(closest, squared distance to candidate t); part = unit sums
+#pragma omp parallel if (p.nunit > 1)
+        {
+            float *Dt = p.scratch + (int64_t)km_thread_id() * p.tw;
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t u = 0; u < p.nunit; u++) {
+                const int64_t i1 = (u + 1) * p.unit < n ? (u + 1) * p.unit : n;
+                double s[32] = {0};
+                for (int64_t i0 = u * p.unit; i0 < i1; i0 += p.blk) {
+                    const int64_t m = i1 - i0 < p.blk ? i1 - i0 : p.blk;
+                    // D^T (trials, m) = -2 Ct (trials, d) Xb^T (d, m)
+                    lt_sgemm(0, 1, trials, m, d, -2.0f, Ct, d, X + i0 * d, d, 0.0f, Dt, m);
+                    for (int t = 0; t < trials; t++) {
+                        const float *Dr = Dt + t * m;
+                        double *ct = cand + t * n + i0, st = 0;
+                        for (int64_t r = 0; r < m; r++) {
+                            float v = Dr[r] + cx[t] + xx[i0 + r];
+                            v = v > 0 ? v : 0;
+                            double w = closest[i0 + r] < v ? closest[i0 + r] : (double)v;
+                            ct[r] = w;
+                            st += w;
+                        }
+                        s[t] += st;
+                    }
                 }
-                part[t * nblk + b] = s;
+                for (int t = 0; t < trials; t++)
+                    p.part[u * trials + t] = s[t];
             }
         }
         int best = 0;
         double best_pot = DBL_MAX;
         for (int t = 0; t < trials; t++) {
             double s = 0;
-            for (int64_t b = 0; b < nblk; b++)
-                s += part[t * nblk + b];
+            for (int64_t u = 0; u < p.nunit; u++)
+                s += p.part[u * trials + t];
             if (s < best_pot)
                 best_pot = s, best = t;
         }
         memcpy(closest, cand + best * n, sizeof(double) * (size_t)n);
-        pot = best_pot;
         memcpy(C + c * d, X + idx[best] * d, sizeof(float) * (size_t)d);
     }
-    (void)pot;
-    free(closest), free(cum), free(cand), free(part);
+    free(closest), free(cum), free(cand), free(xx), free(Ct);
+    km_plan_free(&p);
     return LT_OK;
 }
 
@@ -339,40 +180,53 @@ static int km_init(const kmeans *m, const float *X, int64_t n, int64_t d, lt_rng
 
 /* ---- Lloyd ---------------------------------------------------------------- */
 
+/* One fused pass per iteration (kmeans_pass.c): labels against C and the
+ * sums of the new clusters in the same read of X, then the serial center
+ * update. Iteration it: labels_it from C_it; if they equal labels_{it-1},
+ * C_it already holds their means (stop); else C_{it+1} = means, stop when
+ * the squared shift <= tol_abs. */
 static int km_lloyd(const kmeans *m, const float *X, int64_t n, int64_t d, float *C,
                     int32_t *lab, double tol_abs, km_run *res)
 {
     const int64_t k = m->k;
-    int32_t *prev = lt_malloc(sizeof(int32_t) * (size_t)n);
-    float *dist2 = lt_malloc(sizeof(float) * (size_t)n);
+    km_plan p;
+    int rc = km_plan_init(&p, n, d, k);
+    if (rc)
+        return rc;
     double *sum = lt_malloc(sizeof(double) * (size_t)(k * d + k));
-    int rc = prev && dist2 && sum ? LT_OK : LT_ENOMEM;
+    float *xx = m->base.progress ? lt_malloc(sizeof(float) * (size_t)n) : NULL;
+    rc = sum && (xx || !m->base.progress) ? LT_OK : LT_ENOMEM;
     memset(res, 0, sizeof *res);
+    memset(lab, 0xff, sizeof(int32_t) * (size_t)n);  // -1: every row "changes" in pass 0
+    for (int64_t i = 0; !rc && xx && i < n; i++) {  // row norms, for progress only
+        float s = 0;
+        for (int64_t f = 0; f < d; f++)
+            s += X[i * d + f] * X[i * d + f];
+        xx[i] = s;
+    }
     for (int it = 0; !rc && it < m->max_iter; it++) {
-        if ((rc = km_assign(X, n, d, C, k, lab, dist2, NULL)))
-            break;
+        double in = 0;
+        int64_t changes = km_plan_lloyd(&p, X, C, lab, xx, sum, sum + k * d, &in);
         res->n_iter = it + 1;
-        if (it > 0 && memcmp(prev, lab, sizeof(int32_t) * (size_t)n) == 0) {
+        if (it > 0 && changes == 0) {
             res->converged = 1;  // labels unchanged: C already holds their means
             break;
         }
-        memcpy(prev, lab, sizeof(int32_t) * (size_t)n);
-        double shift = km_update(X, n, d, C, k, lab, sum, sum + k * d, NULL);
-        if (m->base.progress) {
-            double in = 0;
-            for (int64_t i = 0; i < n; i++)
-                in += dist2[i];
+        double shift = km_finish(X, n, d, C, k, lab, sum, sum + k * d, NULL);
+        if (m->base.progress)
             m->base.progress(m->base.progress_user, it + 1, m->max_iter, in);
-        }
         if (shift <= tol_abs) {
             res->converged = 1;
             break;
         }
     }
     // Labels consistent with the final centers (scikit-learn does the same).
-    if (!rc && (rc = km_assign(X, n, d, C, k, lab, NULL, NULL)) == LT_OK)
+    if (!rc) {
+        km_plan_assign(&p, X, C, lab, NULL);
         res->inertia = km_inertia(X, n, d, C, lab);
-    free(prev), free(dist2), free(sum);
+    }
+    free(sum), free(xx);
+    km_plan_free(&p);
     return rc;
 }
 
@@ -408,7 +262,7 @@ static int km_minibatch(const kmeans *m, const float *X, int64_t n, int64_t d, l
     double best = DBL_MAX;
     for (int r = 0; r < n_init && !rc; r++) {
         if ((rc = km_init(m, Xs, ninit, d, rng, Ct)) ||
-            (rc = km_assign(Xs, ninit, d, Ct, k, lb, d2, NULL)))
+            (rc = km_assign(Xs, ninit, d, Ct, k, lb, d2)))
             break;
         double in = 0;
         for (int64_t i = 0; i < ninit; i++)
@@ -433,7 +287,7 @@ static int km_minibatch(const kmeans *m, const float *X, int64_t n, int64_t d, l
         for (int64_t r = 0; r < b; r++)
             memcpy(Xb + r * d, X + (int64_t)lt_rng_below(rng, (uint64_t)n) * d,
                    sizeof(float) * (size_t)d);
-        if ((rc = km_assign(Xb, b, d, C, k, lb, d2, NULL)))
+        if ((rc = km_assign(Xb, b, d, C, k, lb, d2)))
             goto out;
         double bi = 0;
         memset(bcnt, 0, sizeof(double) * (size_t)(k + k * d));
@@ -465,7 +319,7 @@ static int km_minibatch(const kmeans *m, const float *X, int64_t n, int64_t d, l
         }
     }
     res->n_iter = (int)(s > 2147483647 ? 2147483647 : s);
-    if ((rc = km_assign(X, n, d, C, k, lab, NULL, NULL)) == LT_OK)
+    if ((rc = km_assign(X, n, d, C, k, lab, NULL)) == LT_OK)
         res->inertia = km_inertia(X, n, d, C, lab);
 out:
     free(idx), free(Xs), free(Ct), free(d2), free(lb), free(v);
@@ -533,7 +387,7 @@ static int kmeans_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const 
             }
         }
         if (!rc && n_init > 1)  // labels of the kept run, for the sizes
-            rc = km_assign(X, n, d, bestC, k, lab, NULL, NULL);
+            rc = km_assign(X, n, d, bestC, k, lab, NULL);
     }
     lt_blas_serial_end();
     if (!rc) {
@@ -558,7 +412,7 @@ static int kmeans_predict(const lt_model *mm, const float *X, int64_t n, float *
     int32_t *lab = lt_malloc(sizeof(int32_t) * (size_t)n);
     if (!lab)
         return LT_ENOMEM;
-    int rc = km_assign(X, n, mm->nfeat, m->centers, m->kfit, lab, NULL, NULL);
+    int rc = km_assign(X, n, mm->nfeat, m->centers, m->kfit, lab, NULL);
     for (int64_t i = 0; !rc && i < n; i++)
         out[i] = (float)lab[i];
     free(lab);
@@ -668,7 +522,7 @@ int lt_kmeans_inertia(const lt_model *mm, const float *X, int64_t n, double *out
     int32_t *lab = lt_malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
     if (!lab)
         return LT_ENOMEM;
-    rc = km_assign(X, n, mm->nfeat, m->centers, m->kfit, lab, NULL, NULL);
+    rc = km_assign(X, n, mm->nfeat, m->centers, m->kfit, lab, NULL);
     if (!rc)
         *out = km_inertia(X, n, mm->nfeat, m->centers, lab);
     free(lab);

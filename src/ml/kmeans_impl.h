@@ -27,19 +27,59 @@ typedef struct km_run {
     int n_iter, converged;
 } km_run;
 
-/* Nearest center of every row: lab (n), dist2 (n, may be NULL: squared
- * distance, float, from the expansion ||x||^2 - 2 x.c + ||c||^2 through
- * lt_sgemm in row blocks), second2 (n, may be NULL: squared distance to the
- * second-nearest center). Parallel over blocks; deterministic. */
-int km_assign(const float *X, int64_t n, int64_t d, const float *C, int64_t k, int32_t *lab,
-              float *dist2, float *second2);
+/* Fixed work split of the row passes (kmeans_pass.c): units of `unit`
+ * rows, each a whole number of GEMM blocks of `blk` rows, chosen from
+ * (n, d, k) only. Each unit writes its partial sums to its own slot of
+ * part (nunit, w = k*d + k: sums (k, d) then counts (k)); adding them in
+ * unit order makes every sum identical for any thread count. Buffers are
+ * allocated once per fit: no malloc inside an iteration. */
+typedef struct km_plan {
+    int64_t n, d, k, blk, unit, nunit, w, tw;
+    int nthr;
+    double *part;   /* (nunit, w) partial sums and counts */
+    double *inert;  /* (nunit) partial inertia */
+    float *scratch; /* (nthr, tw): per thread D^T (k, blk), best (blk), labels (blk) */
+    float *cc;      /* (k) squared center norms */
+} km_plan;
 
-/* New centers = member means (serial, fixed order, double sums; sum is
- * k x d scratch, counts (k) is filled). Empty clusters take the rows
- * farthest from their center, from clusters that keep other members (lab
- * changes for them; *moved, if not NULL, counts them). Returns the sum over
- * centers of the squared shift. */
-double km_update(const float *X, int64_t n, int64_t d, float *C, int64_t k, int32_t *lab,
+/* omp_get_thread_num(), 0 without OpenMP. */
+int km_thread_id(void);
+int km_plan_init(km_plan *p, int64_t n, int64_t d, int64_t k);
+void km_plan_free(km_plan *p);
+
+/* Nearest center of every row: lab (n), dist2 (n, may be NULL: squared
+ * distance from the float expansion ||x||^2 - 2 x.c + ||c||^2). Call with
+ * BLAS serial (lt_blas_serial_begin). */
+void km_plan_assign(const km_plan *p, const float *X, const float *C, int32_t *lab, float *dist2);
+
+/* One fused Lloyd pass: new labels against C (returns how many changed),
+ * and the sums (k*d) and counts (k) of the rows per new label. xx (n, may
+ * be NULL): squared row norms; with it, *inertia gets the pass's inertia
+ * from the expansion (for progress reports). BLAS serial. */
+int64_t km_plan_lloyd(const km_plan *p, const float *X, const float *C, int32_t *lab,
+                      const float *xx, double *sum, double *counts, double *inertia);
+
+/* Adds the unit partials in unit order into sum (k*d) and counts (k). */
+void km_plan_reduce(const km_plan *p, double *sum, double *counts);
+/* Adds row x (d) to cluster a of a unit's partial ps: sums (k, d) at 0,
+ * counts (k) at kd = k*d. Inline: it runs once per row per pass. */
+static inline void km_part_add(double *ps, int64_t kd, int64_t d, int32_t a, const float *x)
+{
+    double *s = ps + (int64_t)a * d;
+    for (int64_t f = 0; f < d; f++)
+        s[f] += x[f];
+    ps[kd + a] += 1;
+}
+
+/* km_plan_assign for one call (plan, BLAS serial, free). */
+int km_assign(const float *X, int64_t n, int64_t d, const float *C, int64_t k, int32_t *lab,
+              float *dist2);
+
+/* New centers = sum / counts. Empty clusters first take the rows farthest
+ * from their center, from clusters that keep other members (lab, sum and
+ * counts change for them; *moved, if not NULL, counts them). Returns the
+ * sum over centers of the squared shift. */
+double km_finish(const float *X, int64_t n, int64_t d, float *C, int64_t k, int32_t *lab,
                  double *sum, double *counts, int *moved);
 
 /* Exact inertia of the rows against C given their labels (double). */
