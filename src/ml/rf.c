@@ -91,7 +91,7 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
         mtry = cls ? (int)floor(sqrt((double)d)) : (int)d;
     if (mtry < 1)
         mtry = 1;
-    const tg_params tp = {m->max_depth, 0, 0, 0.0, 0.0, m->min_samples_leaf, mtry};
+    const tg_params tp = {m->max_depth, 0, 0, 0.0, 0.0, m->min_samples_leaf, mtry, 0};
     const tg_input in = {bins, n, d, &edges, C, g, sw, NULL};
 #pragma omp parallel
     {

@@ -16,6 +16,45 @@ static int cmp_float(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Sort s[0..m) (no NaN) ascending: LSD radix, 3 passes of 11 bits over
+ * order-preserving keys (sign bit flipped for positives, all bits for
+ * negatives). qsort's comparator call per comparison was 7% of a boosting
+ * fit on 200k rows. Falls back to qsort when the key buffers (2m) are not
+ * available. */
+static void sort_floats(float *s, int64_t m)
+{
+    uint32_t *k = m > 0 ? lt_malloc(sizeof(uint32_t) * 2 * (size_t)m) : NULL, *t = k + m;
+    if (!k) {
+        qsort(s, (size_t)m, sizeof(float), cmp_float);
+        return;
+    }
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t u;
+        memcpy(&u, &s[i], 4);
+        k[i] = u ^ ((u >> 31) ? 0xFFFFFFFFu : 0x80000000u);
+    }
+    for (int shift = 0; shift < 33; shift += 11) {
+        int64_t cnt[2048] = {0};
+        for (int64_t i = 0; i < m; i++)
+            cnt[(k[i] >> shift) & 2047]++;
+        for (int64_t j = 0, acc = 0; j < 2048; j++) {
+            int64_t c = cnt[j];
+            cnt[j] = acc;
+            acc += c;
+        }
+        for (int64_t i = 0; i < m; i++)
+            t[cnt[(k[i] >> shift) & 2047]++] = k[i];
+        uint32_t *x = k;
+        k = t, t = x;
+    }
+    // After three passes (an odd number) k is the second half of the allocation.
+    for (int64_t i = 0; i < m; i++) {
+        uint32_t u = k[i] ^ ((k[i] >> 31) ? 0x80000000u : 0xFFFFFFFFu);
+        memcpy(&s[i], &u, 4);
+    }
+    free(k < t ? k : t);
+}
+
 /* An edge e with a <= e < b, so a goes left and b right of "v <= e". */
 static float edge_between(float a, float b)
 {
@@ -73,7 +112,7 @@ int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n
             if (!isnan(v))
                 s[m++] = v;
         }
-        qsort(s, (size_t)m, sizeof(float), cmp_float);
+        sort_floats(s, m);
         b->nbins[j] = feature_edges(s, m, max_bins, b->edges + j * TB_STRIDE);
     }
     free(buf);
@@ -97,13 +136,13 @@ static inline int bin_of(const float *e, int nb, float v)
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out)
 {
     const int64_t d = b->d;
-    // Rows outer so X is read once in order; the d writes per row go to d columns.
+    // Row-major in and out: both read and written once in order.
 #pragma omp parallel for schedule(static) if (n * d > 100000)
     for (int64_t i = 0; i < n; i++) {
         const float *x = X + (rows ? rows[i] : i) * d;
         for (int64_t j = 0; j < d; j++) {
             float v = x[j];
-            out[j * n + i] = isnan(v) ? TB_MISSING
+            out[i * d + j] = isnan(v) ? TB_MISSING
                                       : (uint8_t)bin_of(b->edges + j * TB_STRIDE, b->nbins[j], v);
         }
     }

@@ -1,12 +1,23 @@
 /* Histogram tree growth shared by gbdt and rf.
  *
- * A node owns a contiguous range of the row list. Its histogram holds, per
- * feature and bin, S = C + 2 doubles: the C gradient sums, the hessian sum
- * and the row count (with multiplicity). Only the smaller child's histogram
- * is built from rows; the larger one is parent - smaller, computed in the
- * parent's buffer, which it takes over. Splits are "bin <= b" with missing
- * values (bin TB_MISSING) sent to the side that gains more; when a node saw
- * no missing values they go with the larger child.
+ * A node owns a contiguous range of the row list (ascending within it). Per
+ * row, gv (n, S) holds the statistics the histograms sum, gathered once per
+ * tree: the C gradients, the hessian and the multiplicity, all times the
+ * multiplicity, so the hot loop reads one S-float record per row instead
+ * of C + 2 scattered arrays; only for S <= 4 (boosting, rf with two
+ * classes or regression): with many classes the per-thread copy would be
+ * large, and those rows are read from g, h, cnt directly (row_stats).
+ * (Ordering gv with the rows, LightGBM's way,
+ * cost more in partition copies than it saved here.) A node's histogram holds, per feature and bin, S = C + 2 doubles: sums of
+ * those. Only the smaller child's histogram is built from rows; the larger
+ * one is parent - smaller, computed in the parent's buffer, which it takes
+ * over. Only the bins a feature uses (nbins plus the missing bin) are
+ * cleared, summed or subtracted. Nodes of fewer than TG_SMALL rows have no
+ * histogram: their splits come from sorting the rows' bins (a deep random
+ * forest has many such nodes, and clearing 256 bins for 5 rows dominated).
+ * Splits are "bin <= b" with missing values (bin TB_MISSING) sent to the
+ * side that gains more; when a node saw no missing values they go with the
+ * larger child.
  *
  * Gain of a split: 0.5 * (score(L) + score(R) - score(P)) with
  * score = sum_c G_c^2 / (H + lambda): XGBoost's gain for boosting (C = 1),
@@ -16,9 +27,13 @@
  * Depth-wise growth works through a stack (depth-first), so only about
  * max_depth histograms are alive; leaf-wise growth expands the open leaf
  * with the largest gain until max_leaves. Memory grows by doubling, never
- * per node. The histogram loop runs in parallel over features, each
- * feature summed in row order by one thread: the same tree for any thread
- * count. */
+ * per node. Threads (par_rows): a node of at least 2 * TG_BLOCK rows is cut
+ * into blocks whose number depends only on its row count; each block is
+ * summed in row order into its own buffer and the buffers are added in
+ * block order, so the tree is the same for any thread count. Smaller nodes
+ * are built serially: one parallel region per small node cost more in
+ * barrier waits (35% of the samples) than the histogram itself, and on a
+ * loaded machine every barrier can cost a scheduler time slice. */
 #include "tree_impl.h"
 
 #include <math.h>
@@ -26,9 +41,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TG_BLOCK 16384    /* rows per histogram / partition block, at least */
+#define TG_MAX_BLOCKS 32  /* blocks per node, at most */
+#define TG_SMALL 48       /* nodes with fewer rows find splits by sorting (< 256: keys hold the index) */
+
 typedef struct cand {  /* growth state of a node, beside its tg_node */
     int64_t b, e;      /* rows[b..e) */
-    int slot;          /* histogram slot or -1 */
+    int slot;          /* histogram slot or -1 (small node or leaf) */
     int bf, bbin, bdl; /* best split: local feature, bin, missing-left */
     double bgain;
 } cand;
@@ -39,6 +58,8 @@ struct tg_work {
     int64_t hsize;          /* doubles per histogram: d * TB_STRIDE * S */
     double *hist;           /* (slot_cap, hsize) */
     int slot_cap, nfree, *freelist;
+    double *part;           /* (part_cap, hsize) row-block partial histograms */
+    int part_cap;
     int64_t ncap, nnodes;
     tg_node *node;
     cand *cd;
@@ -46,7 +67,10 @@ struct tg_work {
     double *bleft;          /* (ncap, S) left sums of the best split */
     double *val;            /* (ncap, C) */
     int *open, nopen;
-    int64_t *scratch, scratch_cap;
+    int64_t *scratch, row_cap;  /* (2, row_cap) partition scratch */
+    float *gv;              /* (n_cap, S) row statistics by row id; NULL for S > 4 */
+    int64_t n_cap;
+    int nf, *fcol, *nbu;    /* (d) this tree's features: column, numeric bins used */
     int *fperm;             /* (d) feature subset draws */
 };
 
@@ -60,7 +84,9 @@ tg_work *tg_work_new(int64_t d, int C)
     w->S = C + 2;
     w->hsize = d * TB_STRIDE * w->S;
     w->fperm = lt_malloc(sizeof(int) * (size_t)d);
-    if (!w->fperm) {
+    w->fcol = lt_malloc(sizeof(int) * (size_t)d);
+    w->nbu = lt_malloc(sizeof(int) * (size_t)d);
+    if (!w->fperm || !w->fcol || !w->nbu) {
         tg_work_free(w);
         return NULL;
     }
@@ -72,6 +98,7 @@ void tg_work_free(tg_work *w)
     if (!w)
         return;
     free(w->hist);
+    free(w->part);
     free(w->freelist);
     free(w->node);
     free(w->cd);
@@ -80,13 +107,22 @@ void tg_work_free(tg_work *w)
     free(w->val);
     free(w->open);
     free(w->scratch);
+    free(w->gv);
     free(w->fperm);
+    free(w->fcol);
+    free(w->nbu);
     free(w);
 }
 
 int64_t tg_nnodes(const tg_work *w) { return w->nnodes; }
 const tg_node *tg_nodes(const tg_work *w) { return w->node; }
 const double *tg_values(const tg_work *w) { return w->val; }
+
+void tg_node_rows(const tg_work *w, int64_t k, int64_t *b, int64_t *e)
+{
+    *b = w->cd[k].b;
+    *e = w->cd[k].e;
+}
 
 static int grow_nodes(tg_work *w, int64_t need)
 {
@@ -147,42 +183,135 @@ static void slot_free(tg_work *w, int s)
         w->freelist[w->nfree++] = s;
 }
 
-/* Histogram of rows[b..e) over the features feats[0..nf) into slot:
- * hist[(lf * TB_STRIDE + bin) * S + c]. The hot loop: one pass over the
- * node's rows per feature, rows ascending so g/h/bins are read forward. */
-static void build_hist(tg_work *w, const tg_input *in, const int64_t *rows, int64_t b, int64_t e,
-                       const int *feats, int nf, int slot)
+static double *slot_ptr(const tg_work *w, int s) { return w->hist + (int64_t)s * w->hsize; }
+
+/* Clear the used bins (0..nbu-1 and TB_MISSING) of every feature of H. */
+static void hist_clear(const tg_work *w, double *H)
+{
+    const int S = w->S;
+    for (int lf = 0; lf < w->nf; lf++) {
+        double *hf = H + (int64_t)lf * TB_STRIDE * S;
+        memset(hf, 0, sizeof(double) * (size_t)(w->nbu[lf] * S));
+        memset(hf + TB_MISSING * S, 0, sizeof(double) * (size_t)S);
+    }
+}
+
+/* H += sign * P over the used bins of local feature lf. */
+static void hist_axpy(const tg_work *w, int lf, double *H, const double *P, double sign)
+{
+    const int S = w->S;
+    const int64_t o = (int64_t)lf * TB_STRIDE * S, len = (int64_t)w->nbu[lf] * S;
+    double *h = H + o;
+    const double *q = P + o;
+    for (int64_t i = 0; i < len; i++)
+        h[i] += sign * q[i];
+    for (int c = 0; c < S; c++)
+        h[TB_MISSING * S + c] += sign * q[TB_MISSING * S + c];
+}
+
+/* The hot loop: rows[b..e) into H, hist[(lf * TB_STRIDE + bin) * S + c] +=
+ * gv[r * S + c] for r = rows[p]. Rows are ascending within a node, so the
+ * bins (n, d) and gv are read forward one row at a time. The row's
+ * S statistics are widened to double once, outside the feature loop; S = 3
+ * (boosting, rf regression) and 4 (rf, two classes) are spelled out. */
+#define HIST_LOOP(S_, ...)                                                  \
+    for (int64_t p = b; p < e; p++) {                                        \
+        const uint8_t *br = in->bins + rows[p] * d;                          \
+        const float *v = gv + rows[p] * (S_);                                \
+        __VA_ARGS__                                                          \
+    }
+
+/* Row r's S statistics, from gv or (S > 4) from the inputs. */
+static inline void row_stats(const tg_work *w, const tg_input *in, int64_t r, double *v)
 {
     const int S = w->S, C = w->C;
-    const int64_t n = in->n;
-    double *H = w->hist + (int64_t)slot * w->hsize;
-    const float *g = in->g, *h = in->h, *cnt = in->cnt;
-    int par = (e - b) * nf > 30000 && !omp_in_parallel();
-#pragma omp parallel for schedule(static, 1) if (par)
-    for (int lf = 0; lf < nf; lf++) {
-        double *hf = H + (int64_t)lf * TB_STRIDE * S;
-        memset(hf, 0, sizeof(double) * TB_STRIDE * (size_t)S);
-        const uint8_t *col = in->bins + (int64_t)feats[lf] * n;
-        if (C == 1 && !cnt) {
-            for (int64_t p = b; p < e; p++) {
-                int64_t r = rows[p];
-                double *hb = hf + col[r] * 3;
-                hb[0] += g[r];
-                hb[1] += h[r];
-                hb[2] += 1.0;
+    if (w->gv) {
+        for (int c = 0; c < S; c++)
+            v[c] = w->gv[r * S + c];
+        return;
+    }
+    const double m = in->cnt ? in->cnt[r] : 1.0;
+    for (int c = 0; c < C; c++)
+        v[c] = m * in->g[(int64_t)c * in->n + r];
+    v[C] = m * in->h[r];
+    v[C + 1] = m;
+}
+
+static void hist_rows(const tg_work *w, const tg_input *in, const int64_t *rows, int64_t b,
+                      int64_t e, double *H)
+{
+    const int nf = w->nf, S = w->S, *fc = w->fcol;
+    const int64_t d = in->d;
+    const float *gv = w->gv;
+    if (S == 3) {
+        HIST_LOOP(3, {
+            const double v0 = v[0], v1 = v[1], v2 = v[2];
+            for (int lf = 0; lf < nf; lf++) {
+                double *hb = H + ((int64_t)lf * TB_STRIDE + br[fc[lf]]) * 3;
+                hb[0] += v0, hb[1] += v1, hb[2] += v2;
             }
-        } else {
-            for (int64_t p = b; p < e; p++) {
-                int64_t r = rows[p];
-                double *hb = hf + col[r] * S;
-                double m = cnt ? cnt[r] : 1.0;
-                for (int c = 0; c < C; c++)
-                    hb[c] += m * g[c * n + r];
-                hb[C] += m * h[r];
-                hb[C + 1] += m;
+        })
+    } else if (S == 4) {
+        HIST_LOOP(4, {
+            const double v0 = v[0], v1 = v[1], v2 = v[2], v3 = v[3];
+            for (int lf = 0; lf < nf; lf++) {
+                double *hb = H + ((int64_t)lf * TB_STRIDE + br[fc[lf]]) * 4;
+                hb[0] += v0, hb[1] += v1, hb[2] += v2, hb[3] += v3;
+            }
+        })
+    } else {
+        double v[64];
+        for (int64_t p = b; p < e; p++) {
+            const uint8_t *br = in->bins + rows[p] * d;
+            row_stats(w, in, rows[p], v);
+            for (int lf = 0; lf < nf; lf++) {
+                double *hb = H + ((int64_t)lf * TB_STRIDE + br[fc[lf]]) * S;
+                for (int c = 0; c < S; c++)
+                    hb[c] += v[c];
             }
         }
     }
+}
+#undef HIST_LOOP
+
+/* Histogram of rows[b..e) over the tree's features into slot. */
+static int build_hist(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+                      int64_t b, int64_t e, int slot)
+{
+    double *H = slot_ptr(w, slot);
+    const int64_t m = e - b;
+    int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
+    if (nblk > TG_MAX_BLOCKS)
+        nblk = TG_MAX_BLOCKS;
+    if (nblk == 1) {
+        hist_clear(w, H);
+        hist_rows(w, in, rows, b, e, H);
+        return LT_OK;
+    }
+    if (nblk - 1 > w->part_cap) {
+        double *q = realloc(w->part, sizeof(double) * (size_t)(TG_MAX_BLOCKS - 1) * (size_t)w->hsize);
+        if (!q)
+            return lt_error(LT_ENOMEM, "tree growth: out of memory for block histograms");
+        w->part = q;
+        w->part_cap = TG_MAX_BLOCKS - 1;
+    }
+    const int64_t len = (m + nblk - 1) / nblk;  // block k: rows[b + k len, b + (k + 1) len)
+#pragma omp parallel if (!omp_in_parallel())
+    {
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < nblk; k++) {
+            double *P = k ? w->part + (k - 1) * w->hsize : H;
+            int64_t kb = b + k * len, ke = kb + len < e ? kb + len : e;
+            hist_clear(w, P);
+            hist_rows(w, in, rows, kb < e ? kb : e, ke, P);
+        }
+        // Fixed order: block 0 (in H) + block 1 + ... whatever thread summed them.
+#pragma omp for schedule(static)
+        for (int lf = 0; lf < w->nf; lf++)
+            for (int64_t k = 1; k < nblk; k++)
+                hist_axpy(w, lf, H, w->part + (k - 1) * w->hsize, 1.0);
+    }
+    return LT_OK;
 }
 
 static inline double score(const double *s, int C, double lambda)
@@ -202,19 +331,136 @@ static int can_split(const tg_work *w, const tg_params *p, int64_t k)
            s[w->C + 1] >= 2 * p->min_samples_leaf && s[w->C] >= 2 * p->min_child_weight;
 }
 
-/* Best split of node k from its histogram, over all nf features or a
- * random subset of p->mtry of them. Sets cd[k].bgain (0 = no split). */
-static void find_best(tg_work *w, const tg_input *in, const tg_params *p, int64_t k,
-                      const int *feats, int nf, lt_rng *rng)
+/* The running best split of one node. */
+typedef struct best_split {
+    const tg_params *p;
+    const double *tot;  /* (S) node sums */
+    double parent, min_gain, best, bmiss;
+    int C, S, bf, bbin, bdl;
+    double *left;       /* (S) left sums of the best */
+} best_split;
+
+/* Candidate "bin <= bin" of local feature lf: acc (S) the sums of the rows
+ * in bins 0..bin, miss (S) of the missing rows, tried on both sides. */
+static inline void try_split(best_split *bs, const double *acc, const double *miss, int lf, int bin)
 {
-    const int C = w->C, S = w->S;
-    const double *tot = w->sum + k * S, *H = w->hist + (int64_t)w->cd[k].slot * w->hsize;
-    double *best_left = w->bleft + k * S;
-    const double lam = p->lambda, parent = score(tot, C, lam);
+    const int C = bs->C, S = bs->S, has_miss = miss[C + 1] > 0;
+    const tg_params *p = bs->p;
+    double L[64], R[64];
+    for (int dl = 0; dl <= has_miss; dl++) {
+        for (int c = 0; c < S; c++) {
+            L[c] = acc[c] + (dl ? miss[c] : 0);
+            R[c] = bs->tot[c] - L[c];
+        }
+        if (L[C + 1] < p->min_samples_leaf || R[C + 1] < p->min_samples_leaf ||
+            L[C] < p->min_child_weight || R[C] < p->min_child_weight)
+            continue;
+        double gain = 0.5 * (score(L, C, p->lambda) + score(R, C, p->lambda) - bs->parent);
+        if (gain > bs->best && gain > bs->min_gain) {
+            bs->best = gain;
+            bs->bf = lf, bs->bbin = bin, bs->bdl = dl;
+            bs->bmiss = miss[C + 1];
+            memcpy(bs->left, L, sizeof(double) * (size_t)S);
+        }
+    }
+}
+
+/* scan_hist for one channel without missing values (boosting's common
+ * case): the gain inline, try_split only for a candidate that beats the
+ * best, so it keeps the exact same choice and left sums. */
+static void scan_hist1(best_split *bs, const double *hf, int nb, int lf)
+{
+    const tg_params *p = bs->p;
+    const double G = bs->tot[0], Hs = bs->tot[1], N = bs->tot[2], lam = p->lambda;
+    const double msl = p->min_samples_leaf, mcw = p->min_child_weight;
+    double g = 0, h = 0, c = 0;
+    for (int bin = 0; bin < nb - 1; bin++) {
+        g += hf[bin * 3], h += hf[bin * 3 + 1], c += hf[bin * 3 + 2];
+        const double gr = G - g, hr = Hs - h, cr = N - c;
+        if (c < msl || cr < msl || h < mcw || hr < mcw)
+            continue;
+        const double dl = h + lam, dr = hr + lam;
+        const double sl = dl > 0 ? g * g / dl : 0, sr = dr > 0 ? gr * gr / dr : 0;
+        const double gain = 0.5 * (sl + sr - bs->parent);
+        if (gain > bs->best && gain > bs->min_gain) {
+            const double acc[3] = {g, h, c}, none[3] = {0, 0, 0};
+            try_split(bs, acc, none, lf, bin);
+        }
+    }
+}
+
+/* Feature lf of a node with a histogram: scan its bins in order. */
+static void scan_hist(best_split *bs, const tg_work *w, const double *H, int lf)
+{
+    const int S = w->S, nb = w->nbu[lf];
+    const double *hf = H + (int64_t)lf * TB_STRIDE * S, *miss = hf + TB_MISSING * S;
+    if (S == 3 && miss[2] == 0) {
+        scan_hist1(bs, hf, nb, lf);
+        return;
+    }
+    double acc[64];
+    for (int c = 0; c < S; c++)
+        acc[c] = 0;
+    for (int bin = 0; bin < nb - 1; bin++) {
+        const double *hb = hf + bin * S;
+        for (int c = 0; c < S; c++)
+            acc[c] += hb[c];
+        try_split(bs, acc, miss, lf, bin);
+    }
+}
+
+/* Feature lf of a small node (rows[b..e), e - b < TG_SMALL): sort its rows
+ * by bin (keys bin << 8 | index: stable) and try the boundaries between
+ * distinct bins, the same candidates as scan_hist without 256 bins. */
+static void scan_rows(best_split *bs, const tg_work *w, const tg_input *in, const int64_t *rows,
+                      int64_t b, int64_t e, int lf)
+{
+    const int S = w->S, col = w->fcol[lf];
+    uint32_t key[TG_SMALL];
+    double acc[64], miss[64];
+    int nk = 0;
+    for (int c = 0; c < S; c++)
+        acc[c] = miss[c] = 0;
+    for (int64_t q = b; q < e; q++) {
+        int bin = in->bins[rows[q] * in->d + col];
+        if (bin == TB_MISSING) {
+            double v[64];
+            row_stats(w, in, rows[q], v);
+            for (int c = 0; c < S; c++)
+                miss[c] += v[c];
+        } else {
+            uint32_t k = (uint32_t)bin << 8 | (uint32_t)(q - b);
+            int at = nk++;
+            for (; at > 0 && key[at - 1] > k; at--)  // insertion sort: a few dozen keys
+                key[at] = key[at - 1];
+            key[at] = k;
+        }
+    }
+    for (int j = 0; j < nk; j++) {
+        double v[64];
+        row_stats(w, in, rows[b + (key[j] & 255)], v);
+        for (int c = 0; c < S; c++)
+            acc[c] += v[c];
+        if (j + 1 < nk && key[j + 1] >> 8 != key[j] >> 8)
+            try_split(bs, acc, miss, lf, (int)(key[j] >> 8));
+    }
+    // All numbers left, missing right: scan_hist finds it at the last used bin below nb - 1.
+    if (nk > 0 && (int)(key[nk - 1] >> 8) < w->nbu[lf] - 1)
+        try_split(bs, acc, miss, lf, (int)(key[nk - 1] >> 8));
+}
+
+/* Best split of node k, over all the tree's features or a random subset of
+ * p->mtry of them, from its histogram or its sorted rows. Sets cd[k].bgain
+ * (0 = no split). */
+static void find_best(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+                      int64_t k, lt_rng *rng)
+{
+    const int C = w->C, S = w->S, nf = w->nf;
+    cand *cd = &w->cd[k];
+    best_split bs = {p, w->sum + k * S, 0, 0, 0, 0, C, S, -1, 0, 0, w->bleft + k * S};
+    bs.parent = score(bs.tot, C, p->lambda);
     // Splits must beat rounding noise: a pure node scores ~0 in exact arithmetic.
-    const double min_gain = 1e-10 * (fabs(parent) + 1e-300);
-    double best = 0, L[64], R[64];
-    int bf = -1, bbin = 0, bdl = 0;
+    bs.min_gain = 1e-10 * (fabs(bs.parent) + 1e-300);
     int ntry = p->mtry > 0 && p->mtry < nf ? p->mtry : nf;
     for (int f = 0; f < nf; f++)
         w->fperm[f] = f;
@@ -226,38 +472,15 @@ static void find_best(tg_work *w, const tg_input *in, const tg_params *p, int64_
             w->fperm[j] = w->fperm[t];
             w->fperm[t] = lf;
         }
-        const int nb = in->edges->nbins[feats[lf]];
-        const double *hf = H + (int64_t)lf * TB_STRIDE * S, *miss = hf + TB_MISSING * S;
-        const int has_miss = miss[C + 1] > 0;
-        double acc[64];
-        for (int c = 0; c < S; c++)
-            acc[c] = 0;
-        for (int bin = 0; bin < nb - 1; bin++) {
-            const double *hb = hf + bin * S;
-            for (int c = 0; c < S; c++)
-                acc[c] += hb[c];
-            for (int dl = 0; dl <= has_miss; dl++) {
-                for (int c = 0; c < S; c++) {
-                    L[c] = acc[c] + (dl ? miss[c] : 0);
-                    R[c] = tot[c] - L[c];
-                }
-                if (L[C + 1] < p->min_samples_leaf || R[C + 1] < p->min_samples_leaf ||
-                    L[C] < p->min_child_weight || R[C] < p->min_child_weight)
-                    continue;
-                double gain = 0.5 * (score(L, C, lam) + score(R, C, lam) - parent);
-                if (gain > best && gain > min_gain) {
-                    best = gain;
-                    bf = lf, bbin = bin, bdl = dl;
-                    memcpy(best_left, L, sizeof(double) * (size_t)S);
-                }
-            }
-        }
+        if (cd->slot >= 0)
+            scan_hist(&bs, w, slot_ptr(w, cd->slot), lf);
+        else
+            scan_rows(&bs, w, in, rows, cd->b, cd->e, lf);
     }
-    cand *cd = &w->cd[k];
-    cd->bgain = bf >= 0 ? best : 0;
-    cd->bf = bf, cd->bbin = bbin, cd->bdl = bdl;
-    if (bf >= 0 && H[((int64_t)bf * TB_STRIDE + TB_MISSING) * S + C + 1] == 0)
-        cd->bdl = best_left[C + 1] >= tot[C + 1] - best_left[C + 1];  // unseen NaN: larger side
+    cd->bgain = bs.bf >= 0 ? bs.best : 0;
+    cd->bf = bs.bf, cd->bbin = bs.bbin, cd->bdl = bs.bdl;
+    if (bs.bf >= 0 && bs.bmiss == 0)  // unseen NaN: larger side
+        cd->bdl = bs.left[C + 1] >= bs.tot[C + 1] - bs.left[C + 1];
 }
 
 /* Node value -G_c / (H + lambda); internal nodes keep theirs too. */
@@ -278,22 +501,74 @@ static void make_leaf(tg_work *w, const tg_params *p, int64_t k)
     w->cd[k].slot = -1;
 }
 
-/* Stable partition of rows[b..e): left rows first, both sides ascending. */
-static int64_t partition(tg_work *w, const tg_input *in, int64_t *rows, int64_t b, int64_t e,
-                         int gf, int bin, int dl)
+/* Stable partition of rows[b..e): left rows first, both sides ascending.
+ * Every row is written to both sides and only one count advances: no
+ * branch to mispredict on a split that cuts rows at random. A big node
+ * (par_rows) is cut into the same blocks as its histogram: each block
+ * splits into its own stretch of scratch (lefts in the first half, rights
+ * in the second), then the pieces are copied back in block order: the
+ * serial result, in parallel (the serial partition was 10% of a fit and
+ * the largest part left unparallelised). */
+static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows,
+                         int64_t b, int64_t e, int gf, int bin, int dl)
 {
-    const uint8_t *col = in->bins + (int64_t)gf * in->n;
-    int64_t nl = b, nr = 0;
-    for (int64_t p = b; p < e; p++) {
-        int64_t r = rows[p];
-        int v = col[r];
-        if (v == TB_MISSING ? dl : v <= bin)
-            rows[nl++] = r;
-        else
-            w->scratch[nr++] = r;
+    const uint8_t *col = in->bins + gf;  // row r's bin: col[r * d]
+    const int64_t d = in->d, m = e - b;
+    int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
+    if (nblk > TG_MAX_BLOCKS)
+        nblk = TG_MAX_BLOCKS;
+    if (nblk == 1) {
+        int64_t nl = b, nr = 0;
+        for (int64_t q = b; q < e; q++) {
+            const int64_t r = rows[q];
+            const int v = col[r * d], left = v == TB_MISSING ? dl : v <= bin;
+            rows[nl] = r;
+            w->scratch[nr] = r;
+            nl += left;
+            nr += !left;
+        }
+        memcpy(rows + nl, w->scratch, sizeof(int64_t) * (size_t)nr);
+        return nl;
     }
-    memcpy(rows + nl, w->scratch, sizeof(int64_t) * (size_t)nr);
-    return nl;
+    const int64_t len = (m + nblk - 1) / nblk;  // block k: rows[b + k len, b + (k + 1) len)
+    int64_t *A = w->scratch, *B = w->scratch + w->row_cap;  // (m) lefts, (m) rights, by block
+    int64_t nleft[TG_MAX_BLOCKS], total = 0;
+#pragma omp parallel if (!omp_in_parallel())
+    {
+#pragma omp for schedule(static)
+        for (int64_t k = 0; k < nblk; k++) {
+            const int64_t kb = b + k * len < e ? b + k * len : e, ke = kb + len < e ? kb + len : e;
+            int64_t *a = A + (kb - b), *r = B + (kb - b), nl = 0, nr = 0;
+            for (int64_t q = kb; q < ke; q++) {
+                const int64_t row = rows[q];
+                const int v = col[row * d], left = v == TB_MISSING ? dl : v <= bin;
+                a[nl] = row;
+                r[nr] = row;
+                nl += left;
+                nr += !left;
+            }
+            nleft[k] = nl;
+        }
+        // Every thread works out the destinations itself: one barrier fewer than a single.
+        int64_t lo[TG_MAX_BLOCKS], ro[TG_MAX_BLOCKS], tl = 0;
+        for (int64_t k = 0; k < nblk; k++)
+            tl += nleft[k];
+        for (int64_t k = 0, at = b, rt = b + tl; k < nblk; k++) {
+            const int64_t kb = b + k * len < e ? b + k * len : e, ke = kb + len < e ? kb + len : e;
+            lo[k] = at, ro[k] = rt;
+            at += nleft[k];
+            rt += ke - kb - nleft[k];
+        }
+#pragma omp for schedule(static)
+        for (int64_t k = 0; k < nblk; k++) {
+            const int64_t kb = b + k * len < e ? b + k * len : e, ke = kb + len < e ? kb + len : e;
+            memcpy(rows + lo[k], A + (kb - b), sizeof(int64_t) * (size_t)nleft[k]);
+            memcpy(rows + ro[k], B + (kb - b), sizeof(int64_t) * (size_t)(ke - kb - nleft[k]));
+        }
+#pragma omp master
+        total = tl;
+    }
+    return b + total;
 }
 
 static void push_open(tg_work *w, int64_t k) { w->open[w->nopen++] = (int)k; }
@@ -321,12 +596,38 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
     if (in->C != C || C > 62 || nf > w->d)
         return lt_error(LT_EINVAL, "tree growth: %d channels / %d features do not fit the work",
                         in->C, nf);
-    if (nrows > w->scratch_cap) {
-        int64_t *s = realloc(w->scratch, sizeof(int64_t) * (size_t)nrows);
-        if (!s)
+    if (nrows > w->row_cap) {
+        int64_t *sc = realloc(w->scratch, sizeof(int64_t) * 2 * (size_t)nrows);  // (2, nrows)
+        if (!sc)
             return lt_error(LT_ENOMEM, "tree growth: out of memory for %lld rows", (long long)nrows);
-        w->scratch = s;
-        w->scratch_cap = nrows;
+        w->scratch = sc;
+        w->row_cap = nrows;
+    }
+    if (S <= 4 && in->n > w->n_cap) {
+        float *g = realloc(w->gv, sizeof(float) * (size_t)(in->n * S));
+        if (!g)
+            return lt_error(LT_ENOMEM, "tree growth: out of memory for %lld rows", (long long)in->n);
+        w->gv = g;
+        w->n_cap = in->n;
+    }
+    w->nf = nf;
+    for (int lf = 0; lf < nf; lf++) {
+        w->fcol[lf] = feats[lf];
+        w->nbu[lf] = in->edges->nbins[feats[lf]];
+    }
+    if (S <= 4) {  // gv (n, S) for the tree's rows: their statistics times their multiplicity
+        const float *g = in->g, *h = in->h, *cnt = in->cnt;
+        const int64_t n = in->n;
+        float *gv = w->gv;
+#pragma omp parallel for schedule(static) if (p->par_rows && nrows > 50000 && !omp_in_parallel())
+        for (int64_t q = 0; q < nrows; q++) {
+            int64_t r = rows[q];
+            double m = cnt ? cnt[r] : 1.0;
+            for (int c = 0; c < C; c++)
+                gv[r * S + c] = (float)(m * g[c * n + r]);
+            gv[r * S + C] = (float)(m * h[r]);
+            gv[r * S + C + 1] = (float)m;
+        }
     }
     // Histograms of a previous tree are all free again.
     w->nfree = 0;
@@ -338,20 +639,32 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
     if (rc)
         return rc;
     memset(&w->node[0], 0, sizeof(tg_node));
-    w->cd[0] = (cand){0, nrows, slot_alloc(w), -1, 0, 0, 0};
-    if (w->cd[0].slot < 0)
-        return LT_ENOMEM;
-    build_hist(w, in, rows, 0, nrows, feats, nf, w->cd[0].slot);
-    {  // root sums: all bins of the first feature
-        double *s = w->sum, *h0 = w->hist + (int64_t)w->cd[0].slot * w->hsize;
-        memset(s, 0, sizeof(double) * (size_t)S);
-        for (int bin = 0; bin < TB_STRIDE; bin++)
+    w->cd[0] = (cand){0, nrows, -1, -1, 0, 0, 0};
+    double *s = w->sum;
+    memset(s, 0, sizeof(double) * (size_t)S);
+    if (nrows >= TG_SMALL) {
+        if ((w->cd[0].slot = slot_alloc(w)) < 0)
+            return LT_ENOMEM;
+        if ((rc = build_hist(w, in, p, rows, 0, nrows, w->cd[0].slot)))
+            return rc;
+        // Root sums: the used bins of the first feature.
+        const double *h0 = slot_ptr(w, w->cd[0].slot);
+        for (int bin = 0; bin < w->nbu[0]; bin++)
             for (int c = 0; c < S; c++)
                 s[c] += h0[bin * S + c];
-        w->node[0].cover = s[C + 1];
+        for (int c = 0; c < S; c++)
+            s[c] += h0[TB_MISSING * S + c];
+    } else {
+        double v[64];
+        for (int64_t q = 0; q < nrows; q++) {
+            row_stats(w, in, rows[q], v);
+            for (int c = 0; c < S; c++)
+                s[c] += v[c];
+        }
     }
+    w->node[0].cover = s[C + 1];
     if (can_split(w, p, 0))
-        find_best(w, in, p, 0, feats, nf, rng);
+        find_best(w, in, p, rows, 0, rng);
     else
         w->cd[0].bgain = 0;
     push_open(w, 0);
@@ -367,8 +680,8 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
         }
         if ((rc = grow_nodes(w, w->nnodes + 2)))
             return rc;
-        const int gf = feats[cd.bf];
-        int64_t mid = partition(w, in, rows, cd.b, cd.e, gf, cd.bbin, cd.bdl);
+        const int gf = w->fcol[cd.bf];
+        int64_t mid = partition(w, in, p, rows, cd.b, cd.e, gf, cd.bbin, cd.bdl);
         int64_t l = w->nnodes, r = l + 1;
         w->nnodes += 2;
         nleaves++;
@@ -391,26 +704,28 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
         }
         set_value(w, p, k);
         int split_l = can_split(w, p, l), split_r = can_split(w, p, r);
-        if (split_l || split_r) {
+        const int64_t nsmall = (mid - cd.b) <= (cd.e - mid) ? mid - cd.b : cd.e - mid;
+        if ((split_l || split_r) && cd.slot >= 0 && cd.e - cd.b - nsmall >= TG_SMALL) {
             // Smaller child from rows, larger = parent - smaller in the parent's slot.
             int64_t small = (mid - cd.b) <= (cd.e - mid) ? l : r, large = small == l ? r : l;
-            int s = slot_alloc(w);
-            if (s < 0)
+            int sl = slot_alloc(w);
+            if (sl < 0)
                 return LT_ENOMEM;
-            build_hist(w, in, rows, w->cd[small].b, w->cd[small].e, feats, nf, s);
-            double *hp = w->hist + (int64_t)cd.slot * w->hsize, *hs = w->hist + (int64_t)s * w->hsize;
-            const int64_t len = (int64_t)nf * TB_STRIDE * S;
-            for (int64_t i = 0; i < len; i++)
-                hp[i] -= hs[i];
-            w->cd[small].slot = s;
+            if ((rc = build_hist(w, in, p, rows, w->cd[small].b, w->cd[small].e, sl)))
+                return rc;
+            double *hp = slot_ptr(w, cd.slot);
+            const double *hs = slot_ptr(w, sl);
+            for (int lf = 0; lf < nf; lf++)
+                hist_axpy(w, lf, hp, hs, -1.0);
+            w->cd[small].slot = sl;
             w->cd[large].slot = cd.slot;
         } else {
-            slot_free(w, cd.slot);
+            slot_free(w, cd.slot);  // both children small (or leaves): splits by sorting
         }
         // Depth-wise: push right first so the left subtree is expanded first.
         for (int64_t c = r; c >= l; c--) {
             if (c == l ? split_l : split_r) {
-                find_best(w, in, p, c, feats, nf, rng);
+                find_best(w, in, p, rows, c, rng);
                 if (w->cd[c].bf >= 0) {
                     push_open(w, c);
                     continue;

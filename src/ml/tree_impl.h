@@ -3,9 +3,11 @@
  * prediction, save/load and gain importance (tree_forest.c), and exact
  * TreeSHAP (tree_shap.c).
  *
- * Shapes used throughout: X (n, d) row-major float; binned data (d, n)
- * column-major uint8 so the histogram loop of one feature reads one
- * contiguous column; gradients (C, n) channel-major float. */
+ * Shapes used throughout: X (n, d) row-major float; binned data (n, d)
+ * row-major uint8, so one pass over a node's rows fills the histograms of
+ * all its features from one cache line per row (XGBoost / LightGBM's
+ * layout; the column-major layout needed one pass per feature); gradients
+ * (C, n) channel-major float. */
 #ifndef LATHE_TREE_IMPL_H
 #define LATHE_TREE_IMPL_H
 
@@ -31,7 +33,7 @@ typedef struct tb_bins {
 /* Edges from the rows `rows` (NULL = 0..n-1) of X: quantiles of at most
  * 200k of them. */
 int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n, int max_bins);
-/* out (d, n): bins of the rows `rows` (NULL = 0..n-1) of X. */
+/* out (n, d): bins of the rows `rows` (NULL = 0..n-1) of X. */
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out);
 void tb_free(tb_bins *b);
 
@@ -45,12 +47,14 @@ typedef struct tg_params {
     double min_child_weight; /* hessian sum per child */
     double min_samples_leaf; /* rows (with multiplicity) per child */
     int mtry;                /* features tried per split, 0 = all the tree's features */
+    int par_rows;            /* 1: big nodes' histograms in fixed row blocks over the threads
+                                (one tree at a time, gbdt); 0: serial (trees in parallel, rf) */
 } tg_params;
 
 /* Training data for one tree: binned X, C gradient channels sharing one
  * hessian, and optional row multiplicities (bootstrap counts). */
 typedef struct tg_input {
-    const uint8_t *bins;  /* (d, n) */
+    const uint8_t *bins;  /* (n, d) */
     int64_t n, d;
     const tb_bins *edges;
     int C;
@@ -81,12 +85,15 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
 int64_t tg_nnodes(const tg_work *w);
 const tg_node *tg_nodes(const tg_work *w);
 const double *tg_values(const tg_work *w);
-/* Leaf index of row i of the binned data (walks the last grown tree). */
-static inline int32_t tg_leaf_binned(const tg_node *nd, const uint8_t *bins, int64_t n, int64_t i)
+/* Node k of the last grown tree owns rows[*b..*e) of the row list tg_grow
+ * reordered: a leaf's training rows, without walking the tree. */
+void tg_node_rows(const tg_work *w, int64_t k, int64_t *b, int64_t *e);
+/* Leaf index of row i of the binned data (n, d) (walks the last grown tree). */
+static inline int32_t tg_leaf_binned(const tg_node *nd, const uint8_t *bins, int64_t d, int64_t i)
 {
     int32_t k = 0;
     while (nd[k].feat >= 0) {
-        int b = bins[(int64_t)nd[k].feat * n + i];
+        int b = bins[i * d + nd[k].feat];
         int left = b == TB_MISSING ? nd[k].dl : b <= nd[k].bin;
         k = left ? nd[k].left : nd[k].right;
     }
