@@ -109,6 +109,10 @@ void lt_dgemm(int trans_a, int trans_b, int64_t m, int64_t n, int64_t k, double 
 /* y = alpha * op(A) x + beta * y, A is m x n row-major. */
 void lt_sgemv(int trans, int64_t m, int64_t n, float alpha, const float *a, int64_t lda,
               const float *x, float beta, float *y);
+/* For servers, before worker threads start: BLAS on one thread from now on
+ * (concurrency comes from requests), and lt_blas_serial_* become no-ops.
+ * Each worker should also call omp_set_num_threads(1) for itself. */
+void lt_threads_for_serving(void);
 /* Run BLAS on one thread until _end (use inside OpenMP regions). Nestable. */
 void lt_blas_serial_begin(void);
 void lt_blas_serial_end(void);

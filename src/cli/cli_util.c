@@ -209,9 +209,10 @@ int cli_fail(const cli_args *a, const char *what)
 {
     cli_progress_done(a);
     if (a->json) {
+        /* json_pack refuses text that is not UTF-8 (a message can quote raw bytes). */
         json_t *o = json_pack("{s:s,s:s}", "error", lt_last_error(), "context", what ? what : "");
-        char *s = json_dumps(o, JSON_COMPACT);
-        printf("%s\n", s);
+        char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        printf("%s\n", s ? s : "{\"error\":\"(message is not valid UTF-8; see stderr)\"}");
         free(s);
         json_decref(o);
     }

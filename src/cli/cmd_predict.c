@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,11 +28,12 @@ static void print_json(const lt_pipeline *p, const char *model, int64_t n, int k
     int cls = lt_pipeline_task(p) == LT_TASK_CLASSIFICATION;
     for (int64_t i = 0; i < n; i++) {
         json_array_append_new(pr, cls ? json_string(lt_pipeline_class_name(p, (int)pred[i]))
-                                      : json_real(pred[i]));
+                                      : isfinite(pred[i]) ? json_real(pred[i]) : json_null());
         if (k) {
             json_t *row = json_array();
             for (int c = 0; c < k; c++)
-                json_array_append_new(row, json_real(proba[i * k + c]));
+                json_array_append_new(row, isfinite(proba[i * k + c]) ? json_real(proba[i * k + c])
+                                                                      : json_null());
             json_array_append_new(pb, row);
         }
     }

@@ -53,6 +53,14 @@ int cmd_serve(int argc, char **argv)
     o.models_dir = cli_get(&a, "models") ? cli_get(&a, "models") : "lathe-data/models";
     if (cli_get(&a, "host"))
         o.host = cli_get(&a, "host");
+    /* Block the stop signals before the server's threads start (they inherit
+     * the mask), then wait for them with sigsuspend: one that arrives between
+     * the check and the wait is not lost, and none lands on a worker. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
     lt_server *s = NULL;
     if (lt_server_start(&o, &s))
         return cli_fail(&a, "starting server");
@@ -63,8 +71,11 @@ int cmd_serve(int argc, char **argv)
     printf("lathe serve: %d model(s) from %s on http://%s:%d/\n", lt_server_nmodels(s),
            o.models_dir, o.host, lt_server_port(s));
     fflush(stdout);
+    sigset_t wait = old; /* the caller's mask, with the stop signals let through */
+    sigdelset(&wait, SIGINT);
+    sigdelset(&wait, SIGTERM);
     while (!stop)
-        pause();
+        sigsuspend(&wait);
     lt_server_stop(s);
     if (!a.quiet)
         fprintf(stderr, "lathe serve: stopped\n");

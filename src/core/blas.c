@@ -36,8 +36,22 @@ double lt_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Set once by a server before its worker threads start: from then on BLAS
+ * stays on one thread for the whole process (each request runs on its own
+ * worker, so concurrency comes from requests), and nobody toggles the
+ * process-wide OpenBLAS setting while another thread is inside a BLAS call. */
+static int serving;
+
+void lt_threads_for_serving(void)
+{
+    serving = 1;
+    openblas_set_num_threads(1);
+}
+
 void lt_blas_serial_begin(void)
 {
+    if (serving)
+        return;
     /* Only the outermost call switches; OpenBLAS's setting is process-wide,
      * so callers do this around an OpenMP region, not inside every thread. */
     if (serial_depth++ == 0)
@@ -46,6 +60,8 @@ void lt_blas_serial_begin(void)
 
 void lt_blas_serial_end(void)
 {
+    if (serving)
+        return;
     if (serial_depth > 0 && --serial_depth == 0)
         openblas_set_num_threads(lt_get_threads());
 }

@@ -400,20 +400,21 @@ static inline int csv_parse_num(const char *s, double *out)
 }
 
 /* Semicolon-separated files are how European spreadsheets export, with a
- * decimal comma: "1,5" is 1.5 there. The one comma becomes a point in place
- * (the field is ours) and the number is parsed again. */
-static int csv_decimal_comma(const csv_ctx *c, char *s, double *out)
+ * decimal comma: "1,5" is 1.5 there. A copy with the one comma made a point
+ * is parsed; the field itself stays as written, in case the column turns
+ * out to be text. */
+static int csv_decimal_comma(const csv_ctx *c, const char *s, double *out)
 {
     if (c->delim != ';')
         return 0;
-    char *comma = strchr(s, ',');
-    if (!comma || strchr(comma + 1, ',') || strchr(s, '.'))
+    const char *comma = strchr(s, ',');
+    size_t len = strlen(s);
+    if (!comma || strchr(comma + 1, ',') || strchr(s, '.') || len >= 64)
         return 0;
-    *comma = '.';
-    if (csv_parse_num(s, out))
-        return 1;
-    *comma = ',';
-    return 0;
+    char tmp[64];
+    memcpy(tmp, s, len + 1);
+    tmp[comma - s] = '.';
+    return csv_parse_num(tmp, out);
 }
 
 /* "", NA, NaN, N/A, null, ?, #N/A (case-insensitive). */
@@ -621,7 +622,7 @@ static int csv_build(csv_ctx *c, int header, const lt_csv_options *opt, lt_table
         for (int64_t r = 0; r < nrows; r++) {
             const char *s = c->b + c->off[(size_t)(r + hdr) * ncols + j];
             double v;
-            if (csv_parse_num(s, &v) || csv_decimal_comma(c, (char *)s, &v))
+            if (csv_parse_num(s, &v) || csv_decimal_comma(c, s, &v))
                 nnum++;
             else if (!csv_is_missing(s))
                 ntext++;

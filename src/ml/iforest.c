@@ -450,16 +450,20 @@ static int iforest_load(lt_model *mm, const lt_state *st)
         for (int64_t i = at; i < end && !rc; i++) {
             const float *v = nt->data + 4 * i;
             ifnode *nd = &nodes[i];
-            nd->thr = v[0];
-            nd->feat = v[1] < 0 ? -1 : (int32_t)v[1];
-            nd->right = (int32_t)v[2];
-            nd->value = v[3];
-            int leaf = nd->feat < 0;
-            if (!isfinite(v[0]) || !isfinite(v[3]) || v[1] != floorf(v[1]) ||
-                v[1] >= (float)mm->nfeat || (!leaf && (i + 1 >= end || v[2] < 2 ||
-                                                       i + (int64_t)v[2] >= end)))
+            int leaf = v[1] < 0;
+            /* Check the floats before converting: NaN or a huge offset would
+             * otherwise become an index far outside the node array. */
+            if (!isfinite(v[0]) || !isfinite(v[1]) || !isfinite(v[2]) || !isfinite(v[3]) ||
+                v[1] != floorf(v[1]) || v[1] >= (float)mm->nfeat ||
+                (!leaf && (i + 1 >= end || !(v[2] >= 2 && v[2] < (float)(end - i))))) {
                 rc = lt_error(LT_ECORRUPT, "iforest: tree %d, node %lld is malformed", t,
                               (long long)(i - at));
+                break;
+            }
+            nd->thr = v[0];
+            nd->feat = leaf ? -1 : (int32_t)v[1];
+            nd->right = leaf ? 0 : (int32_t)v[2];
+            nd->value = v[3];
         }
         at = end;
     }

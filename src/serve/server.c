@@ -20,6 +20,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define SRV_DEFAULT_MAX_BODY ((size_t)8 << 20)
 #define SRV_DEFAULT_MAX_ROWS 100000
@@ -151,6 +154,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     const lt_server *s = cls;
     srv_req *req = *con_cls;
+#ifdef _OPENMP
+    /* One request, one core: model code that parallelises with OpenMP must
+     * not multiply with the worker threads (the setting is per thread). */
+    omp_set_num_threads(1);
+#endif
     if (!req) {
         req = calloc(1, sizeof *req);
         if (!req)
@@ -365,6 +373,7 @@ int lt_server_start(const lt_server_options *opt, lt_server **out)
     if (v6)
         flags |= MHD_USE_IPv6;
     errno = 0;
+    lt_threads_for_serving();
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)o.port, NULL, NULL, on_request, s,
         /* The logger first, so MHD never writes to stderr itself. */
