@@ -52,6 +52,7 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Progress line on stderr (only on a terminal, never with --quiet). */
+int cli_progress_visible(const cli_args *a);
 void cli_progress(const cli_args *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_progress_done(const cli_args *a);
 /* lt_progress_fn that prints "iter i/total loss x" through cli_progress. */

@@ -223,9 +223,11 @@ int cli_fail(const cli_args *a, const char *what)
 
 static int progress_shown;
 
+int cli_progress_visible(const cli_args *a) { return !a->quiet && isatty(STDERR_FILENO); }
+
 void cli_progress(const cli_args *a, const char *fmt, ...)
 {
-    if (a->quiet || !isatty(STDERR_FILENO))
+    if (!cli_progress_visible(a))
         return;
     va_list ap;
     fprintf(stderr, "\r\033[K");

@@ -194,8 +194,11 @@ int cmd_train(int argc, char **argv)
     }
     spec.drop = (const char *const *)drop;
     spec.ndrop = nd;
-    spec.progress = cli_model_progress;
-    spec.progress_user = &a;
+    /* Only when a line will be shown: some models compute the loss just for it. */
+    if (cli_progress_visible(&a)) {
+        spec.progress = cli_model_progress;
+        spec.progress_user = &a;
+    }
     (void)kv;
 
     int exit_code = CLI_FAIL;

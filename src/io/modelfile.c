@@ -56,6 +56,10 @@ int lt_pipeline_load(const char *path, lt_pipeline **out)
     else if (!lathe)
         rc = lt_error(LT_EFORMAT, "%s: lathe model without its \"lathe\" pipeline metadata",
                       path);
+    else if (!json_is_string(json_object_get(meta, "checksum")))
+        /* lathe always writes one (lt_st_read verified it when present) */
+        rc = lt_error(LT_ECORRUPT, "%s: lathe model without its checksum: refusing to trust it",
+                      path);
     else if ((rc = lt_pipeline_from_state(st, lathe, out)))
         lt_error_wrap(rc, "%s: ", path);
     json_decref(meta);

@@ -137,7 +137,7 @@ void lt_forest_raw(const lt_forest *f, const float *X, int64_t n, double *raw)
 {
     const int nout = f->nout, nval = f->nval;
     const int64_t d = f->d, nblk = (n + RAW_BLOCK - 1) / RAW_BLOCK;
-#pragma omp parallel for schedule(dynamic, 4) if (n * f->ntrees > 20000)
+#pragma omp parallel for schedule(static) if (n * f->ntrees > 20000)
     for (int64_t blk = 0; blk < nblk; blk++) {
         const int64_t b = blk * RAW_BLOCK, e = b + RAW_BLOCK < n ? b + RAW_BLOCK : n;
         double *o = raw + b * nout;  // (e - b, nout)

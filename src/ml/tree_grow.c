@@ -43,6 +43,7 @@
 
 #define TG_BLOCK 16384    /* rows per histogram / partition block, at least */
 #define TG_MAX_BLOCKS 32  /* blocks per node, at most */
+#define TG_PART_BYTES (32LL << 20)  /* memory for block partial histograms, at most (else 1 partial) */
 #define TG_SMALL 48       /* nodes with fewer rows find splits by sorting (< 256: keys hold the index) */
 
 typedef struct cand {  /* growth state of a node, beside its tg_node */
@@ -280,20 +281,24 @@ static int build_hist(tg_work *w, const tg_input *in, const tg_params *p, const 
 {
     double *H = slot_ptr(w, slot);
     const int64_t m = e - b;
+    // Block partials cost (nblk - 1) histograms: at most TG_PART_BYTES (wide data gets fewer
+    // blocks; the cap depends on d and S only, never on the thread count).
+    int64_t cap = TG_PART_BYTES / ((int64_t)sizeof(double) * w->hsize) + 1;
+    cap = cap < 2 ? 2 : cap > TG_MAX_BLOCKS ? TG_MAX_BLOCKS : cap;
     int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
-    if (nblk > TG_MAX_BLOCKS)
-        nblk = TG_MAX_BLOCKS;
+    if (nblk > cap)
+        nblk = cap;
     if (nblk == 1) {
         hist_clear(w, H);
         hist_rows(w, in, rows, b, e, H);
         return LT_OK;
     }
     if (nblk - 1 > w->part_cap) {
-        double *q = realloc(w->part, sizeof(double) * (size_t)(TG_MAX_BLOCKS - 1) * (size_t)w->hsize);
+        double *q = realloc(w->part, sizeof(double) * (size_t)(cap - 1) * (size_t)w->hsize);
         if (!q)
             return lt_error(LT_ENOMEM, "tree growth: out of memory for block histograms");
         w->part = q;
-        w->part_cap = TG_MAX_BLOCKS - 1;
+        w->part_cap = (int)(cap - 1);
     }
     const int64_t len = (m + nblk - 1) / nblk;  // block k: rows[b + k len, b + (k + 1) len)
 #pragma omp parallel if (!omp_in_parallel())

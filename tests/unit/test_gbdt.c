@@ -234,6 +234,33 @@ static void test_determinism(void **state)
     free(X), free(y), free(a), free(b);
 }
 
+/* Nodes of >= 32768 rows build histograms and partition in row blocks over
+ * the threads: still the same model for any thread count, with all rows
+ * (leaf ranges update the scores) and subsampled (the tree is walked). */
+static void test_determinism_blocks(void **state)
+{
+    (void)state;
+    enum { N = 70000 };
+    float *X = malloc(sizeof(float) * N * 6), *y = malloc(sizeof(float) * N);
+    float *a = malloc(sizeof(float) * N * 2), *b = malloc(sizeof(float) * N * 2);
+    tree_data(N, 53, 1, X, y);
+    const char *ps[] = {"{\"n_estimators\":4,\"max_depth\":5}",
+                        "{\"n_estimators\":4,\"max_depth\":5,\"subsample\":0.8}"};
+    int threads = lt_get_threads();
+    for (int k = 0; k < 2; k++) {
+        lt_set_threads(1);
+        lt_model *m1 = tree_fit("gbdt", ps[k], LT_TASK_CLASSIFICATION, X, N, 6, y, 2, NULL);
+        lt_set_threads(2);
+        lt_model *m2 = tree_fit("gbdt", ps[k], LT_TASK_CLASSIFICATION, X, N, 6, y, 2, NULL);
+        assert_ok(lt_model_predict_proba(m1, X, N, 6, a));
+        assert_ok(lt_model_predict_proba(m2, X, N, 6, b));
+        assert_memory_equal(a, b, sizeof(float) * N * 2);
+        lt_model_free(m1), lt_model_free(m2);
+    }
+    lt_set_threads(threads);
+    free(X), free(y), free(a), free(b);
+}
+
 static void test_bad_params_and_state(void **state)
 {
     (void)state;
@@ -333,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_class_weight),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_determinism_blocks),
         cmocka_unit_test(test_bad_params_and_state),
         cmocka_unit_test(test_vs_sklearn_xgboost),
         cmocka_unit_test(test_importance),
