@@ -16,6 +16,7 @@
  * tol: stop when max |gradient| of the objective divided by sum(sw) is
  * <= tol (scikit-learn's newton-cholesky convention). */
 #include "lathe/model.h"
+#include "linear_head.h"
 #include "logreg_impl.h"
 
 #include <math.h>
@@ -201,15 +202,7 @@ out:
 /* Z (n, K) = X (n, d) coef^T + intercept */
 static void scores(const logreg *m, const float *X, int64_t n, float *Z)
 {
-    const int64_t d = m->base.nfeat;
-    const int K = m->K;
-    if (K == 1)
-        lt_sgemv(0, n, d, 1.0f, X, d, m->coef, 0.0f, Z);
-    else
-        lt_sgemm(0, 1, n, K, d, 1.0f, X, d, m->coef, d, 0.0f, Z, K);
-    for (int64_t i = 0; i < n; i++)
-        for (int k = 0; k < K; k++)
-            Z[i * K + k] += m->intercept[k];
+    lt_linear_scores(m->coef, m->intercept, m->K, m->base.nfeat, X, n, Z);
 }
 
 /* out (n, nclass): binary [1 - p, p], multinomial softmax. */
@@ -244,54 +237,23 @@ static int logreg_predict_proba(const lt_model *mm, const float *X, int64_t n, f
 static int logreg_predict(const lt_model *mm, const float *X, int64_t n, float *out)
 {
     const logreg *m = (const logreg *)mm;
-    const int K = m->K;
-    if (K == 1) {
-        scores(m, X, n, out);
-        for (int64_t i = 0; i < n; i++)
-            out[i] = out[i] > 0 ? 1.0f : 0.0f;  // decision > 0 -> class 1, as sklearn
-        return LT_OK;
-    }
-    float *Z = lt_malloc(sizeof(float) * (size_t)n * (size_t)K);
-    if (!Z)
-        return LT_ENOMEM;
-    scores(m, X, n, Z);
-    for (int64_t i = 0; i < n; i++) {
-        int best = 0;
-        for (int k = 1; k < K; k++)
-            if (Z[i * K + k] > Z[i * K + best])
-                best = k;
-        out[i] = (float)best;
-    }
-    free(Z);
-    return LT_OK;
+    return lt_linear_classes(m->coef, m->intercept, m->K, mm->nfeat, X, n, out);
 }
 
 static int logreg_save(const lt_model *mm, lt_state *st)
 {
     const logreg *m = (const logreg *)mm;
-    int64_t cs[2] = {m->K, mm->nfeat}, bs[1] = {m->K};
-    int rc = lt_state_put(st, "coef", 2, cs, m->coef);
-    return rc ? rc : lt_state_put(st, "intercept", 1, bs, m->intercept);
+    return lt_linear_save(m->coef, m->intercept, m->K, mm->nfeat, st);
 }
 
 static int logreg_load(lt_model *mm, const lt_state *st)
 {
     logreg *m = (logreg *)mm;
     const int K = mm->nclass == 2 ? 1 : mm->nclass;
-    int64_t cs[2] = {K, mm->nfeat}, bs[1] = {K};
-    const lt_tensor *c, *b;
-    int rc = lt_state_expect(st, "coef", 2, cs, &c);
-    if (rc || (rc = lt_state_expect(st, "intercept", 1, bs, &b)))
+    float *coef, *icpt;
+    int rc = lt_linear_load(st, K, mm->nfeat, &coef, &icpt);
+    if (rc)
         return rc;
-    float *coef = lt_malloc(sizeof(float) * (size_t)(K * mm->nfeat));
-    float *icpt = lt_malloc(sizeof(float) * (size_t)K);
-    if (!coef || !icpt) {
-        free(coef);
-        free(icpt);
-        return LT_ENOMEM;
-    }
-    memcpy(coef, c->data, sizeof(float) * (size_t)(K * mm->nfeat));
-    memcpy(icpt, b->data, sizeof(float) * (size_t)K);
     logreg_destroy(mm);
     m->coef = coef;
     m->intercept = icpt;
