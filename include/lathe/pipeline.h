@@ -37,6 +37,10 @@ lt_pipeline_spec lt_pipeline_spec_default(void);
 
 typedef struct lt_pipeline lt_pipeline;
 
+/* The model a spec without one gets: "logreg" for classes, "linreg" for
+ * quantities. */
+const char *lt_pipeline_default_model(lt_task task);
+
 /* The task lt_pipeline_fit would choose for this table and spec (rows NULL
  * = all), so callers can pick a stratified split before fitting. */
 int lt_pipeline_guess_task(const lt_table *t, const int64_t *rows, int64_t nrows,

@@ -11,7 +11,7 @@
 #ifndef LATHE_SERVE_H
 #define LATHE_SERVE_H
 
-#include "core.h"
+#include "pipeline.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,6 +34,14 @@ int lt_server_start(const lt_server_options *opt, lt_server **out);
 int lt_server_port(const lt_server *s);
 int lt_server_nmodels(const lt_server *s);
 void lt_server_stop(lt_server *s);  /* NULL-safe; frees s */
+
+/* The prediction fields of a predict answer for n rows, as the HTTP API
+ * writes them: {"predictions":[...],"probabilities":[[...]],"classes":[...]}
+ * (class names for classifiers, null for NaN, shortest float text).
+ * proba: n x lt_pipeline_nproba(p), or NULL. malloc'd JSON object text,
+ * NULL on allocation failure. `lathe predict --json` prints the same. */
+char *lt_serve_predictions_json(const lt_pipeline *p, const float *pred, const float *proba,
+                                int64_t n);
 
 #ifdef __cplusplus
 }

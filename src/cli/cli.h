@@ -42,6 +42,14 @@ const char *cli_get(const cli_args *a, const char *name);
 /* Numeric flag with validation; prints a usage error and returns CLI_USAGE. */
 int cli_get_double(const cli_args *a, const char *name, double def, double *out);
 int cli_get_int(const cli_args *a, const char *name, long def, long *out);
+/* --task classification|regression into *task (unchanged when absent);
+ * prints a usage error and returns CLI_USAGE on another value. */
+int cli_get_task(const cli_args *a, int *task);
+/* --param K=V,... appended to keys/vals (which may already hold *n pairs,
+ * at most cap in all). *list owns the strings: cli_free_list it, also on
+ * error. Prints a usage error and returns CLI_USAGE on bad syntax. */
+int cli_get_params(const cli_args *a, char ***list, const char **keys, const char **vals,
+                   int cap, int *n);
 /* Split "a,b,c" into a NULL-terminated malloc'd array of malloc'd strings. */
 char **cli_split_list(const char *s, int *n);
 void cli_free_list(char **list);

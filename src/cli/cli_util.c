@@ -172,6 +172,39 @@ int cli_get_int(const cli_args *a, const char *name, long def, long *out)
     return CLI_OK;
 }
 
+int cli_get_task(const cli_args *a, int *task)
+{
+    const char *v = cli_get(a, "task");
+    if (!v)
+        return CLI_OK;
+    if (!strcmp(v, "classification"))
+        *task = LT_TASK_CLASSIFICATION;
+    else if (!strcmp(v, "regression"))
+        *task = LT_TASK_REGRESSION;
+    else
+        return cli_usage_error(a->cmd, "--task must be classification or regression");
+    return CLI_OK;
+}
+
+int cli_get_params(const cli_args *a, char ***list, const char **keys, const char **vals,
+                   int cap, int *n)
+{
+    int np = 0;
+    const char *v = cli_get(a, "param");
+    *list = v ? cli_split_list(v, &np) : NULL;
+    if (*n + np > cap)
+        return cli_usage_error(a->cmd, "too many --param entries (at most %d)", cap);
+    for (int i = 0; i < np; i++) {
+        char *eq = strchr((*list)[i], '=');
+        if (!eq)
+            return cli_usage_error(a->cmd, "--param entries are KEY=VALUE, got '%s'", (*list)[i]);
+        *eq = '\0';
+        keys[*n] = (*list)[i];
+        vals[(*n)++] = eq + 1;
+    }
+    return CLI_OK;
+}
+
 char **cli_split_list(const char *s, int *n)
 {
     *n = 0;

@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <jansson.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,38 +19,25 @@ static const cli_cmd cmd = {
     "--model FILE --data FILE [--out FILE]", NULL, flags,
 };
 
-/* --json: the same shape as the server's predict answer. */
-static void print_json(const lt_pipeline *p, const char *model, int64_t n, int k, const float *pred,
-                       const float *proba, double seconds)
+/* --json: the server's predict answer, plus where and how long. */
+static int print_json(const lt_pipeline *p, const char *model, int64_t n, const float *pred,
+                      const float *proba, double seconds)
 {
-    json_t *o = json_object(), *pr = json_array(), *pb = json_array(), *cl = json_array();
-    int cls = lt_pipeline_task(p) == LT_TASK_CLASSIFICATION;
-    for (int64_t i = 0; i < n; i++) {
-        json_array_append_new(pr, cls ? json_string(lt_pipeline_class_name(p, (int)pred[i]))
-                                      : isfinite(pred[i]) ? json_real(pred[i]) : json_null());
-        if (k) {
-            json_t *row = json_array();
-            for (int c = 0; c < k; c++)
-                json_array_append_new(row, isfinite(proba[i * k + c]) ? json_real(proba[i * k + c])
-                                                                      : json_null());
-            json_array_append_new(pb, row);
-        }
-    }
-    for (int c = 0; c < lt_pipeline_nclass(p); c++)
-        json_array_append_new(cl, json_string(lt_pipeline_class_name(p, c)));
+    char *text = lt_serve_predictions_json(p, pred, proba, n);
+    json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (!o)
+        return lt_error(LT_ENOMEM, "out of memory writing JSON");
     json_object_set_new(o, "model", json_string(model));
     json_object_set_new(o, "n", json_integer(n));
-    json_object_set_new(o, "predictions", pr);
-    if (k)
-        json_object_set_new(o, "probabilities", pb);
-    else
-        json_decref(pb);
-    json_object_set_new(o, "classes", cl);
     json_object_set_new(o, "predict_seconds", json_real(seconds));
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(7));
+    json_decref(o);
+    if (!s)
+        return lt_error(LT_ENOMEM, "out of memory writing JSON");
     printf("%s\n", s);
     free(s);
-    json_decref(o);
+    return LT_OK;
 }
 
 int cmd_predict(int argc, char **argv)
@@ -137,9 +123,8 @@ int cmd_predict(int argc, char **argv)
     }
     if (out && !strcmp(out, "-"))
         out = NULL;
-    if (a.json) {
-        print_json(p, model, n, k, pred, proba, seconds);
-    } else if (out ? lt_csv_write(out, res) : cli_write_csv(stdout, res)) {
+    if (a.json ? print_json(p, model, n, pred, proba, seconds)
+               : out ? lt_csv_write(out, res) : cli_write_csv(stdout, res)) {
         cli_fail(&a, "writing predictions");
         goto done;
     }

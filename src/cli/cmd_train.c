@@ -139,15 +139,8 @@ int cmd_train(int argc, char **argv)
     if (frac < 0 || frac >= 1)
         return cli_usage_error(&cmd, "--test-size must be in [0, 1), got %g", frac);
     spec.seed = (uint64_t)seed;
-    const char *task = cli_get(&a, "task");
-    if (task) {
-        if (!strcmp(task, "classification"))
-            spec.task = LT_TASK_CLASSIFICATION;
-        else if (!strcmp(task, "regression"))
-            spec.task = LT_TASK_REGRESSION;
-        else
-            return cli_usage_error(&cmd, "--task must be classification or regression");
-    }
+    if ((rc = cli_get_task(&a, &spec.task)))
+        return rc;
     const char *scale = cli_get(&a, "scale"), *impute = cli_get(&a, "impute");
     if (scale) {
         if (!strcmp(scale, "standard")) spec.prep.scale = LT_SCALE_STANDARD;
@@ -163,27 +156,18 @@ int cmd_train(int argc, char **argv)
     }
 
     /* Model parameters: --solver plus --param K=V,... */
-    int np = 0, nd = 0;
-    char **plist = cli_get(&a, "param") ? cli_split_list(cli_get(&a, "param"), &np) : NULL;
-    char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
-    const char *keys[70], *vals[70];
-    char *kv[70];
-    int nkv = 0;
-    if (np > 64)
-        return cli_usage_error(&cmd, "too many --param entries");
+    int nd = 0, nkv = 0;
+    const char *keys[65], *vals[65];
+    char **plist = NULL, **drop = NULL;
     if (cli_get(&a, "solver")) {
         keys[nkv] = "solver";
         vals[nkv++] = cli_get(&a, "solver");
     }
-    for (int i = 0; i < np; i++) {
-        char *eq = strchr(plist[i], '=');
-        if (!eq)
-            return cli_usage_error(&cmd, "--param entries are KEY=VALUE, got '%s'", plist[i]);
-        kv[i] = plist[i];
-        *eq = '\0';
-        keys[nkv] = plist[i];
-        vals[nkv++] = eq + 1;
+    if ((rc = cli_get_params(&a, &plist, keys, vals, 65, &nkv))) {
+        cli_free_list(plist);
+        return rc;
     }
+    drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
     spec.param_keys = keys;
     spec.param_values = vals;
     spec.nparams = nkv;
@@ -199,7 +183,6 @@ int cmd_train(int argc, char **argv)
         spec.progress = cli_model_progress;
         spec.progress_user = &a;
     }
-    (void)kv;
 
     int exit_code = CLI_FAIL;
     lt_table *t = NULL, *test = NULL;
@@ -220,7 +203,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     /* The default model follows the task (lt_pipeline_spec.model = NULL). */
-    if (!vt && !params_ok(guessed == LT_TASK_REGRESSION ? "linreg" : "logreg", keys, vals, nkv)) {
+    if (!vt && !params_ok(lt_pipeline_default_model(guessed), keys, vals, nkv)) {
         exit_code = cli_usage_error(&cmd, "%s", lt_last_error());
         goto done;
     }

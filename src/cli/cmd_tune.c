@@ -141,15 +141,8 @@ int cmd_tune(int argc, char **argv)
     tp.n_iter = (int)n_iter;
     tp.mode = grid ? LT_TUNE_GRID : LT_TUNE_RANDOM;
     tp.metric = cli_get(&a, "metric");
-    const char *task = cli_get(&a, "task");
-    if (task) {
-        if (!strcmp(task, "classification"))
-            spec.task = LT_TASK_CLASSIFICATION;
-        else if (!strcmp(task, "regression"))
-            spec.task = LT_TASK_REGRESSION;
-        else
-            return cli_usage_error(&cmd, "--task must be classification or regression");
-    }
+    if ((rc = cli_get_task(&a, &spec.task)))
+        return rc;
     const char *split = cli_get(&a, "split");
     if (split) {
         if (!strcmp(split, "stratified"))
@@ -165,7 +158,7 @@ int cmd_tune(int argc, char **argv)
     }
 
     int np = 0, nd = 0;
-    char **plist = cli_get(&a, "param") ? cli_split_list(cli_get(&a, "param"), &np) : NULL;
+    char **plist = NULL;
     char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
     const char *keys[64], *vals[64];
     lt_search_space *space = NULL;
@@ -173,20 +166,8 @@ int cmd_tune(int argc, char **argv)
     lt_tune_result res = {0};
     char *rjson = NULL, *cv_mean = NULL, *cv_std = NULL, *best_text = NULL;
     int exit_code = CLI_USAGE;
-    if (np > 64) {
-        cli_usage_error(&cmd, "too many --param entries");
+    if (cli_get_params(&a, &plist, keys, vals, 64, &np))
         goto done;
-    }
-    for (int i = 0; i < np; i++) {
-        char *eq = strchr(plist[i], '=');
-        if (!eq) {
-            cli_usage_error(&cmd, "--param entries are KEY=VALUE, got '%s'", plist[i]);
-            goto done;
-        }
-        *eq = '\0';
-        keys[i] = plist[i];
-        vals[i] = eq + 1;
-    }
     spec.param_keys = keys;
     spec.param_values = vals;
     spec.nparams = np;

@@ -214,6 +214,11 @@ static int looks_like_regression(const lt_table *t, int j, const int64_t *rows, 
     return 0;
 }
 
+const char *lt_pipeline_default_model(lt_task task)
+{
+    return task == LT_TASK_REGRESSION ? "linreg" : "logreg";
+}
+
 /* The model (spec->model, or by default logreg for classes and linreg for
  * quantities) and the task it will learn. rows NULL = all rows of t. */
 static int resolve_task(const lt_table *t, const int64_t *rows, int64_t n,
@@ -230,7 +235,7 @@ static int resolve_task(const lt_table *t, const int64_t *rows, int64_t n,
                             "(kmeans, iforest) can train");
         int reg = spec->task >= 0 ? spec->task == LT_TASK_REGRESSION
                                   : looks_like_regression(t, j, rows, n);
-        name = reg ? "linreg" : "logreg";
+        name = lt_pipeline_default_model(reg ? LT_TASK_REGRESSION : LT_TASK_CLASSIFICATION);
     }
     const lt_model_vtable *vt = lt_model_find(name);
     if (!vt) {
@@ -737,18 +742,11 @@ int lt_pipeline_evaluate_labels(const lt_pipeline *p, const lt_table *t, const i
     double t0 = lt_now();
     if (!rc)
         rc = lt_prep_apply(p->prep, sub, X);
-    /* Anomaly models with a known threshold are scored once; the flags
-     * follow from the scores (score > threshold), as their predict does. */
-    double thr;
+    /* Through the model interface only: scores, then the model's own flags. */
     int scored = p->task == LT_TASK_ANOMALY && lt_pipeline_nproba(p);
-    int from_score = scored && lt_iforest_threshold(p->model, &thr) == LT_OK;
-    if (!from_score)
-        lt_error_clear();
     if (!rc && scored)
         rc = lt_model_predict_proba(p->model, X, n, d, score);
-    for (int64_t i = 0; !rc && from_score && i < n; i++)
-        pred[i] = score[i] > (float)thr ? 1.0f : 0.0f;
-    if (!rc && !from_score)
+    if (!rc)
         rc = lt_model_predict(p->model, X, n, d, pred);
     out->predict_seconds = lt_now() - t0;
     for (int64_t i = 0; !rc && i < n; i++)

@@ -157,6 +157,18 @@ static void predictions_json(json_t *out, const lt_pipeline *p, const float *pre
     }
 }
 
+char *lt_serve_predictions_json(const lt_pipeline *p, const float *pred, const float *proba,
+                                int64_t n)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    predictions_json(o, p, pred, proba, n, proba ? lt_pipeline_nproba(p) : 0);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
 srv_reply srv_handle_predict(const lt_server *s, const srv_model *m, const char *body, size_t len)
 {
     if (len == 0)
