@@ -27,7 +27,7 @@ enum { LOSS_SQUARED = 0, LOSS_HUBER, LOSS_LOGISTIC, LOSS_SOFTMAX };
 typedef struct gbdt {
     lt_model base;
     int n_estimators, max_depth, grow, max_leaves, max_bins, min_samples_leaf;
-    int early_stopping_rounds, class_weight, loss;
+    int early_stopping_rounds, class_weight, loss, refine;
     double learning_rate, lambda, min_child_weight, subsample, colsample, validation_fraction;
     double huber_delta;
     lt_forest f;
@@ -48,6 +48,9 @@ static const lt_param_spec gbdt_params[] = {
      "leaves per tree for grow=leaf"},
     {"max_bins", LT_PARAM_INT, offsetof(gbdt, max_bins), 255, 2, TB_MAX_BINS, NULL,
      "quantile bins per feature (missing values get one more)"},
+    {"refine", LT_PARAM_BOOL, offsetof(gbdt, refine), 1, 0, 1, NULL,
+     "true: move each split on a quantile-binned feature to the best raw threshold inside "
+     "its two bins (exact precision where bins are wide); false: bin edges only"},
     {"lambda", LT_PARAM_FLOAT, offsetof(gbdt, lambda), 1.0, 0, LT_PARAM_NOMAX, NULL,
      "L2 penalty on leaf values"},
     {"min_child_weight", LT_PARAM_FLOAT, offsetof(gbdt, min_child_weight), 1e-3, 0,
@@ -344,8 +347,8 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
             b.Fv[i * K + k] = m->f.base[k];
 
     const tg_params tp = {m->max_depth, m->grow == 1 ? m->max_leaves : 0, m->grow == 1, m->lambda,
-                          m->min_child_weight, m->min_samples_leaf, 0, 1};
-    tg_input in = {b.bins, nfit, d, &b.edges, 1, NULL, NULL, NULL};
+                          m->min_child_weight, m->min_samples_leaf, 0, 1, m->refine};
+    tg_input in = {b.bins, nfit, d, &b.edges, 1, NULL, NULL, NULL, X, b.fit_rows};
     int nf = (int)fmax(1, floor(m->colsample * (double)d + 0.5));
     if (nf > d)
         nf = (int)d;
@@ -401,7 +404,7 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
             } else {
 #pragma omp parallel for schedule(static) if (nfit > 20000)
                 for (int64_t i = 0; i < nfit; i++)
-                    b.F[i * K + k] += val[s + tg_leaf_binned(nd, b.bins, d, i)];
+                    b.F[i * K + k] += val[lt_forest_leaf(&m->f, t, X + b.fit_rows[i] * d)];
             }
             for (int64_t i = 0; i < nval; i++)
                 b.Fv[i * K + k] += val[lt_forest_leaf(&m->f, t, X + b.val_rows[i] * d)];

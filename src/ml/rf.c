@@ -21,7 +21,7 @@
 
 typedef struct rf {
     lt_model base;
-    int n_estimators, max_depth, min_samples_leaf, bootstrap, max_bins, class_weight;
+    int n_estimators, max_depth, min_samples_leaf, bootstrap, max_bins, class_weight, refine;
     double max_features;
     lt_forest f;
 } rf;
@@ -39,6 +39,9 @@ static const lt_param_spec rf_params[] = {
      "draw n rows with replacement per tree (false: every tree sees all rows)"},
     {"max_bins", LT_PARAM_INT, offsetof(rf, max_bins), 255, 2, TB_MAX_BINS, NULL,
      "quantile bins per feature (missing values get one more)"},
+    {"refine", LT_PARAM_BOOL, offsetof(rf, refine), 1, 0, 1, NULL,
+     "true: move each split on a quantile-binned feature to the best raw threshold inside "
+     "its two bins (exact precision where bins are wide); false: bin edges only"},
     {"class_weight", LT_PARAM_CHOICE, offsetof(rf, class_weight), 0, 0, 0, "none|balanced",
      "balanced: weight class c by n / (k * count_c)"},
 };
@@ -91,8 +94,8 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
         mtry = cls ? (int)floor(sqrt((double)d)) : (int)d;
     if (mtry < 1)
         mtry = 1;
-    const tg_params tp = {m->max_depth, 0, 0, 0.0, 0.0, m->min_samples_leaf, mtry, 0};
-    const tg_input in = {bins, n, d, &edges, C, g, sw, NULL};
+    const tg_params tp = {m->max_depth, 0, 0, 0.0, 0.0, m->min_samples_leaf, mtry, 0, m->refine};
+    const tg_input in = {bins, n, d, &edges, C, g, sw, NULL, X, NULL};
 #pragma omp parallel
     {
         tg_work *wk = tg_work_new(d, C);

@@ -56,29 +56,30 @@ static void sort_floats(float *s, int64_t m)
 }
 
 /* An edge e with a <= e < b, so a goes left and b right of "v <= e". */
-static float edge_between(float a, float b)
+float tb_edge_between(float a, float b)
 {
     float e = (float)(0.5 * ((double)a + (double)b));
     return e >= b ? a : e;
 }
 
 /* Edges of one feature from its sorted non-NaN values s[0..m). */
-static int feature_edges(const float *s, int64_t m, int max_bins, float *edges)
+static int feature_edges(const float *s, int64_t m, int max_bins, float *edges, uint8_t *cut)
 {
     int64_t distinct = 0;
     for (int64_t i = 0; i < m && distinct <= max_bins; i++)
         distinct += i == 0 || s[i] != s[i - 1];
     int nb = 0;
+    *cut = distinct > max_bins;
     if (distinct <= max_bins) {
         for (int64_t i = 1; i < m; i++)
             if (s[i] != s[i - 1])
-                edges[nb++] = edge_between(s[i - 1], s[i]);
+                edges[nb++] = tb_edge_between(s[i - 1], s[i]);
     } else {
         for (int k = 1; k < max_bins; k++) {
             int64_t pos = (int64_t)((double)k * (double)m / max_bins);
             if (pos < 1)
                 pos = 1;
-            float e = edge_between(s[pos - 1], s[pos]);
+            float e = tb_edge_between(s[pos - 1], s[pos]);
             if (nb == 0 || e > edges[nb - 1])
                 edges[nb++] = e;
         }
@@ -95,10 +96,11 @@ int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n
     b->d = d;
     b->nbins = lt_calloc((size_t)d, sizeof(int));
     b->edges = lt_malloc(sizeof(float) * (size_t)d * TB_STRIDE);
+    b->cut = lt_calloc((size_t)d, 1);
     // Deterministic stride subsample for the edges: no RNG, same for any thread count.
     int64_t step = n > TB_SAMPLE ? (n + TB_SAMPLE - 1) / TB_SAMPLE : 1, cap = (n + step - 1) / step;
     float *buf = lt_malloc(sizeof(float) * (size_t)(cap ? cap : 1) * (size_t)d);
-    if (!b->nbins || !b->edges || !buf) {
+    if (!b->nbins || !b->edges || !b->cut || !buf) {
         free(buf);
         tb_free(b);
         return LT_ENOMEM;
@@ -113,7 +115,8 @@ int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n
                 s[m++] = v;
         }
         sort_floats(s, m);
-        b->nbins[j] = feature_edges(s, m, max_bins, b->edges + j * TB_STRIDE);
+        b->nbins[j] = feature_edges(s, m, max_bins, b->edges + j * TB_STRIDE, &b->cut[j]);
+        b->cut[j] |= step > 1;  // values outside the sample may share a bin
     }
     free(buf);
     return LT_OK;
@@ -154,8 +157,10 @@ void tb_free(tb_bins *b)
         return;
     free(b->nbins);
     free(b->edges);
+    free(b->cut);
     b->nbins = NULL;
     b->edges = NULL;
+    b->cut = NULL;
 }
 
 int lt_tree_weights(const float *y, const float *w, int64_t n, int nclass, int balanced,

@@ -51,7 +51,14 @@ typedef struct cand {  /* growth state of a node, beside its tg_node */
     int slot;          /* histogram slot or -1 (small node or leaf) */
     int bf, bbin, bdl; /* best split: local feature, bin, missing-left */
     double bgain;
+    int refined;       /* 1: the split is "raw value <= thr" inside bins bbin..bbin+1 */
+    float thr;
 } cand;
+
+typedef struct row_value {  /* a row and its raw value of the feature being refined */
+    float v;
+    int64_t r;
+} row_value;
 
 struct tg_work {
     int64_t d;
@@ -69,6 +76,7 @@ struct tg_work {
     double *val;            /* (ncap, C) */
     int *open, nopen;
     int64_t *scratch, row_cap;  /* (2, row_cap) partition scratch */
+    row_value *rv;          /* (row_cap) refinement scratch, when refining */
     float *gv;              /* (n_cap, S) row statistics by row id; NULL for S > 4 */
     int64_t n_cap;
     int nf, *fcol, *nbu;    /* (d) this tree's features: column, numeric bins used */
@@ -108,6 +116,7 @@ void tg_work_free(tg_work *w)
     free(w->val);
     free(w->open);
     free(w->scratch);
+    free(w->rv);
     free(w->gv);
     free(w->fperm);
     free(w->fcol);
@@ -514,11 +523,23 @@ static void make_leaf(tg_work *w, const tg_params *p, int64_t k)
  * in the second), then the pieces are copied back in block order: the
  * serial result, in parallel (the serial partition was 10% of a fit and
  * the largest part left unparallelised). */
-static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows,
-                         int64_t b, int64_t e, int gf, int bin, int dl)
+/* Whether row r goes left of split (gf, bin, dl), or with raw of
+ * "X value <= thr" (a refined split; NaN: dl). */
+static inline int goes_left(const tg_input *in, int64_t r, int gf, int bin, int dl, int raw,
+                            float thr)
 {
-    const uint8_t *col = in->bins + gf;  // row r's bin: col[r * d]
-    const int64_t d = in->d, m = e - b;
+    if (raw) {
+        const float x = in->X[(in->xrow ? in->xrow[r] : r) * in->d + gf];
+        return isnan(x) ? dl : x <= thr;
+    }
+    const int v = in->bins[r * in->d + gf];
+    return v == TB_MISSING ? dl : v <= bin;
+}
+
+static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows,
+                         int64_t b, int64_t e, int gf, int bin, int dl, int raw, float thr)
+{
+    const int64_t m = e - b;
     int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
     if (nblk > TG_MAX_BLOCKS)
         nblk = TG_MAX_BLOCKS;
@@ -526,7 +547,7 @@ static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int
         int64_t nl = b, nr = 0;
         for (int64_t q = b; q < e; q++) {
             const int64_t r = rows[q];
-            const int v = col[r * d], left = v == TB_MISSING ? dl : v <= bin;
+            const int left = goes_left(in, r, gf, bin, dl, raw, thr);
             rows[nl] = r;
             w->scratch[nr] = r;
             nl += left;
@@ -546,7 +567,7 @@ static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int
             int64_t *a = A + (kb - b), *r = B + (kb - b), nl = 0, nr = 0;
             for (int64_t q = kb; q < ke; q++) {
                 const int64_t row = rows[q];
-                const int v = col[row * d], left = v == TB_MISSING ? dl : v <= bin;
+                const int left = goes_left(in, row, gf, bin, dl, raw, thr);
                 a[nl] = row;
                 r[nr] = row;
                 nl += left;
@@ -574,6 +595,85 @@ static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int
         total = tl;
     }
     return b + total;
+}
+
+static int cmp_row_value(const void *a, const void *b)
+{
+    const row_value *x = a, *y = b;
+    return x->v < y->v ? -1 : x->v > y->v ? 1 : (x->r > y->r) - (x->r < y->r);
+}
+
+/* Refinement of node k's split "bin <= bbin" on a quantile-binned feature.
+ * Quantile bins are wide where data is sparse, which is where a physical
+ * limit often sits (AI4I's power failures below 3500 W lie in the sparse
+ * tail of the power distribution, and 255-bin edges missed them by tens of
+ * watts). The rows of bins bbin and bbin + 1 are sorted by raw value and
+ * every threshold between two distinct values is scored with the rest of
+ * the node fixed: exact greedy search where it matters, for one pass over
+ * the node's rows of one feature. The histogram's own threshold is among
+ * the candidates, so the gain never drops. */
+static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+                         int64_t k)
+{
+    cand *cd = &w->cd[k];
+    const int C = w->C, S = w->S, gf = w->fcol[cd->bf], b0 = cd->bbin;
+    if (!in->edges->cut[gf])
+        return;  // one bin per distinct value: the threshold is already exact
+    const int64_t d = in->d;
+    const double *tot = w->sum + k * S;
+    double *bl = w->bleft + k * S, base[64], st[64];
+    for (int c = 0; c < S; c++)
+        base[c] = bl[c];  // left sums without bin b0: the fixed part of every candidate
+    int64_t n2 = 0, nmiss = 0;
+    for (int64_t q = cd->b; q < cd->e; q++) {
+        const int64_t r = rows[q];
+        const int v = in->bins[r * d + gf];
+        if (v == b0 || v == b0 + 1) {
+            w->rv[n2++] = (row_value){in->X[(in->xrow ? in->xrow[r] : r) * d + gf], r};
+            if (v == b0) {
+                row_stats(w, in, r, st);
+                for (int c = 0; c < S; c++)
+                    base[c] -= st[c];
+            }
+        } else {
+            nmiss += v == TB_MISSING;
+        }
+    }
+    if (n2 < 2)
+        return;
+    qsort(w->rv, (size_t)n2, sizeof(row_value), cmp_row_value);
+    const double parent = score(tot, C, p->lambda);
+    // Only a real improvement moves the threshold, not the rounding of a different sum order.
+    double acc[64], L[64], R[64], best = cd->bgain + 1e-9 * fabs(cd->bgain);
+    int64_t at = -1;
+    for (int c = 0; c < S; c++)
+        acc[c] = base[c];
+    for (int64_t j = 0; j + 1 < n2; j++) {
+        row_stats(w, in, w->rv[j].r, st);
+        for (int c = 0; c < S; c++)
+            acc[c] += st[c];
+        if (w->rv[j + 1].v == w->rv[j].v)
+            continue;
+        for (int c = 0; c < S; c++)
+            R[c] = tot[c] - acc[c];
+        if (acc[C + 1] < p->min_samples_leaf || R[C + 1] < p->min_samples_leaf ||
+            acc[C] < p->min_child_weight || R[C] < p->min_child_weight)
+            continue;
+        const double gain = 0.5 * (score(acc, C, p->lambda) + score(R, C, p->lambda) - parent);
+        if (gain > best) {
+            best = gain;
+            at = j;
+            memcpy(L, acc, sizeof(double) * (size_t)S);
+        }
+    }
+    if (at < 0)
+        return;
+    cd->refined = 1;
+    cd->thr = tb_edge_between(w->rv[at].v, w->rv[at + 1].v);
+    cd->bgain = best;
+    memcpy(bl, L, sizeof(double) * (size_t)S);
+    if (nmiss == 0)  // unseen NaN: larger side, as find_best decides
+        cd->bdl = L[C + 1] >= tot[C + 1] - L[C + 1];
 }
 
 static void push_open(tg_work *w, int64_t k) { w->open[w->nopen++] = (int)k; }
@@ -607,7 +707,11 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
             return lt_error(LT_ENOMEM, "tree growth: out of memory for %lld rows", (long long)nrows);
         w->scratch = sc;
         w->row_cap = nrows;
+        free(w->rv);
+        w->rv = NULL;
     }
+    if (p->refine && in->X && !w->rv && !(w->rv = lt_malloc(sizeof(row_value) * (size_t)w->row_cap)))
+        return LT_ENOMEM;
     if (S <= 4 && in->n > w->n_cap) {
         float *g = realloc(w->gv, sizeof(float) * (size_t)(in->n * S));
         if (!g)
@@ -644,7 +748,7 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
     if (rc)
         return rc;
     memset(&w->node[0], 0, sizeof(tg_node));
-    w->cd[0] = (cand){0, nrows, -1, -1, 0, 0, 0};
+    w->cd[0] = (cand){0, nrows, -1, -1, 0, 0, 0, 0, 0};
     double *s = w->sum;
     memset(s, 0, sizeof(double) * (size_t)S);
     if (nrows >= TG_SMALL) {
@@ -685,22 +789,26 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
         }
         if ((rc = grow_nodes(w, w->nnodes + 2)))
             return rc;
+        if (p->refine && in->X) {
+            refine_split(w, in, p, rows, k);
+            cd = w->cd[k];
+        }
         const int gf = w->fcol[cd.bf];
-        int64_t mid = partition(w, in, p, rows, cd.b, cd.e, gf, cd.bbin, cd.bdl);
+        int64_t mid = partition(w, in, p, rows, cd.b, cd.e, gf, cd.bbin, cd.bdl, cd.refined, cd.thr);
         int64_t l = w->nnodes, r = l + 1;
         w->nnodes += 2;
         nleaves++;
         tg_node *nd = &w->node[k];
-        nd->feat = gf, nd->bin = cd.bbin, nd->dl = cd.bdl, nd->left = (int32_t)l,
+        nd->feat = gf, nd->bin = cd.refined ? -1 : cd.bbin, nd->dl = cd.bdl, nd->left = (int32_t)l,
         nd->right = (int32_t)r, nd->gain = cd.bgain;
-        nd->thr = in->edges->edges[(int64_t)gf * TB_STRIDE + cd.bbin];
+        nd->thr = cd.refined ? cd.thr : in->edges->edges[(int64_t)gf * TB_STRIDE + cd.bbin];
         const double *ps = w->sum + k * S, *bl = w->bleft + k * S;
         for (int c = 0; c < S; c++) {
             w->sum[l * S + c] = bl[c];
             w->sum[r * S + c] = ps[c] - bl[c];
         }
-        w->cd[l] = (cand){cd.b, mid, -1, -1, 0, 0, 0};
-        w->cd[r] = (cand){mid, cd.e, -1, -1, 0, 0, 0};
+        w->cd[l] = (cand){cd.b, mid, -1, -1, 0, 0, 0, 0, 0};
+        w->cd[r] = (cand){mid, cd.e, -1, -1, 0, 0, 0, 0, 0};
         for (int64_t c = l; c <= r; c++) {
             w->node[c] = (tg_node){0};
             w->node[c].depth = w->node[k].depth + 1;

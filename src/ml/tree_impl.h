@@ -28,6 +28,8 @@ typedef struct tb_bins {
     int64_t d;
     int *nbins;    /* (d) numeric bins per feature, 1..max_bins */
     float *edges;  /* (d, TB_STRIDE) upper edge of each bin, inclusive */
+    uint8_t *cut;  /* (d) 1: a bin may hold several distinct values (quantile
+                      bins), so a split can be refined inside it (tg_params.refine) */
 } tb_bins;
 
 /* Edges from the rows `rows` (NULL = 0..n-1) of X: quantiles of at most
@@ -36,6 +38,8 @@ int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n
 /* out (n, d): bins of the rows `rows` (NULL = 0..n-1) of X. */
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out);
 void tb_free(tb_bins *b);
+/* A float e with a <= e < b (for a < b): the threshold between two values. */
+float tb_edge_between(float a, float b);
 
 /* ---- growth (tree_grow.c) ------------------------------------------------ */
 
@@ -49,6 +53,9 @@ typedef struct tg_params {
     int mtry;                /* features tried per split, 0 = all the tree's features */
     int par_rows;            /* 1: big nodes' histograms in fixed row blocks over the threads
                                 (one tree at a time, gbdt); 0: serial (trees in parallel, rf) */
+    int refine;              /* 1: move a split on a quantile-binned feature to the best
+                                threshold between the raw values of the two bins around it
+                                (needs tg_input.X) */
 } tg_params;
 
 /* Training data for one tree: binned X, C gradient channels sharing one
@@ -61,9 +68,14 @@ typedef struct tg_input {
     const float *g;       /* (C, n) */
     const float *h;       /* (n) */
     const float *cnt;     /* (n) or NULL = 1 */
+    const float *X;       /* raw values for refine: row r of the binned data is row
+                             xrow[r] (xrow NULL: r) of X (.., d); NULL = no refinement */
+    const int64_t *xrow;
 } tg_input;
 
-/* A grown node. Leaves have feat = -1. Children always have larger ids
+/* A grown node. Leaves have feat = -1. A split sends "raw value <= thr"
+ * left (NaN: dl); bin is its bin threshold, -1 for a refined split that
+ * falls inside a bin. Children always have larger ids
  * than their parent. */
 typedef struct tg_node {
     int32_t feat, bin, dl, left, right, depth;
@@ -88,17 +100,6 @@ const double *tg_values(const tg_work *w);
 /* Node k of the last grown tree owns rows[*b..*e) of the row list tg_grow
  * reordered: a leaf's training rows, without walking the tree. */
 void tg_node_rows(const tg_work *w, int64_t k, int64_t *b, int64_t *e);
-/* Leaf index of row i of the binned data (n, d) (walks the last grown tree). */
-static inline int32_t tg_leaf_binned(const tg_node *nd, const uint8_t *bins, int64_t d, int64_t i)
-{
-    int32_t k = 0;
-    while (nd[k].feat >= 0) {
-        int b = bins[i * d + nd[k].feat];
-        int left = b == TB_MISSING ? nd[k].dl : b <= nd[k].bin;
-        k = left ? nd[k].left : nd[k].right;
-    }
-    return k;
-}
 
 /* ---- the fitted forest (tree_forest.c) ------------------------------------
  * Trees are concatenated; tree t holds nodes start[t]..start[t+1]-1 with

@@ -39,6 +39,51 @@ static void test_step_exact(void **state)
     lt_model_free(m);
 }
 
+/* A step inside one quantile bin: 20000 distinct values in 255 bins put
+ * ~80 rows per bin, so bin edges alone cannot cut at 0.3 and a stump
+ * misplaces the rows between the step and the nearest edge; the refined
+ * split finds the exact threshold (between the two raw values around 0.3)
+ * and fits every row, for gbdt and, with every row in the tree, for rf. */
+static void test_refine_exact_threshold(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    float *X = malloc(sizeof(float) * N), *y = malloc(sizeof(float) * N), *p = malloc(sizeof(float) * N);
+    tree_uniform(N, 1, 9, X);
+    for (int i = 0; i < N; i++)
+        y[i] = X[i] > 0.3f ? 2.0f : -1.0f;
+    const char *stump = "{\"n_estimators\":1,\"learning_rate\":1,\"max_depth\":1,\"lambda\":0,"
+                        "\"refine\":%s}";
+    for (int refine = 0; refine <= 1; refine++) {
+        char params[160];
+        snprintf(params, sizeof params, stump, refine ? "true" : "false");
+        lt_model *m = tree_fit("gbdt", params, LT_TASK_REGRESSION, X, N, 1, y, 0, NULL);
+        assert_ok(lt_model_predict(m, X, N, 1, p));
+        int wrong = 0;
+        for (int i = 0; i < N; i++)
+            wrong += fabsf(p[i] - y[i]) > 1e-3f;
+        print_message("gbdt stump, refine=%d: %d of %d rows off the step\n", refine, wrong, N);
+        if (refine)
+            assert_int_equal(wrong, 0);
+        else
+            assert_true(wrong > 0);  // else the data would not test the refinement
+        if (refine)
+            tree_roundtrip(m, X, N, 1);
+        lt_model_free(m);
+        snprintf(params, sizeof params,
+                 "{\"n_estimators\":1,\"max_depth\":1,\"bootstrap\":false,\"refine\":%s}",
+                 refine ? "true" : "false");
+        m = tree_fit("rf", params, LT_TASK_REGRESSION, X, N, 1, y, 0, NULL);
+        assert_ok(lt_model_predict(m, X, N, 1, p));
+        wrong = 0;
+        for (int i = 0; i < N; i++)
+            wrong += fabsf(p[i] - y[i]) > 1e-3f;
+        assert_true(refine ? wrong == 0 : wrong > 0);
+        lt_model_free(m);
+    }
+    free(X), free(y), free(p);
+}
+
 static void test_xor(void **state)
 {
     (void)state;
@@ -295,7 +340,9 @@ static void test_bad_params_and_state(void **state)
     lt_model_free(m);
 }
 
-/* Quality on the generated set against scikit-learn and XGBoost. */
+/* Quality on the generated set against scikit-learn and XGBoost: bin-edge
+ * splits (refine=false) against their histogram methods, refined splits
+ * against XGBoost's exact greedy method. */
 static void test_vs_sklearn_xgboost(void **state)
 {
     (void)state;
@@ -303,31 +350,34 @@ static void test_vs_sklearn_xgboost(void **state)
     float *X = malloc(sizeof(float) * N * 6), *y = malloc(sizeof(float) * N);
     float *Xt = malloc(sizeof(float) * NT * 6), *yt = malloc(sizeof(float) * NT);
     float *P = malloc(sizeof(float) * NT * 2), *s = malloc(sizeof(float) * NT);
-    tree_data(N, 11, 1, X, y);
-    tree_data(NT, 12, 1, Xt, yt);
-    lt_model *m = tree_fit("gbdt", NULL, LT_TASK_CLASSIFICATION, X, N, 6, y, 2, NULL);
-    assert_ok(lt_model_predict_proba(m, Xt, NT, 6, P));
-    for (int i = 0; i < NT; i++)
-        s[i] = P[2 * i + 1];
-    double auc = tree_auc(yt, s, NT);
-    print_message("gbdt AUC %.4f (HistGradientBoosting %.4f, XGBoost %.4f)\n", auc, ref_hgb_auc,
-                  ref_xgb_auc);
-    if (auc < fmax(ref_hgb_auc, ref_xgb_auc) - 0.01)
-        fail_msg("gbdt AUC %.4f more than 0.01 below the peers (%.4f, %.4f)", auc, ref_hgb_auc,
-                 ref_xgb_auc);
-    lt_model_free(m);
-    tree_data(N, 21, 0, X, y);
-    tree_data(NT, 22, 0, Xt, yt);
-    m = tree_fit("gbdt", NULL, LT_TASK_REGRESSION, X, N, 6, y, 0, NULL);
-    assert_ok(lt_model_predict(m, Xt, NT, 6, s));
-    double mse = 0;
-    for (int i = 0; i < NT; i++)
-        mse += (s[i] - yt[i]) * (s[i] - yt[i]) / NT;
-    print_message("gbdt RMSE %.4f (HistGradientBoosting %.4f, XGBoost %.4f)\n", sqrt(mse),
-                  ref_hgb_rmse, ref_xgb_rmse);
-    if (sqrt(mse) > fmin(ref_hgb_rmse, ref_xgb_rmse) * 1.03)
-        fail_msg("gbdt RMSE %.4f more than 3%% above the peers", sqrt(mse));
-    lt_model_free(m);
+    for (int refine = 0; refine <= 1; refine++) {
+        const char *params = refine ? "{\"refine\":true}" : "{\"refine\":false}";
+        const double auc_ref = refine ? ref_xgb_exact_auc : fmax(ref_hgb_auc, ref_xgb_auc);
+        const double rmse_ref = refine ? ref_xgb_exact_rmse : fmin(ref_hgb_rmse, ref_xgb_rmse);
+        tree_data(N, 11, 1, X, y);
+        tree_data(NT, 12, 1, Xt, yt);
+        lt_model *m = tree_fit("gbdt", params, LT_TASK_CLASSIFICATION, X, N, 6, y, 2, NULL);
+        assert_ok(lt_model_predict_proba(m, Xt, NT, 6, P));
+        for (int i = 0; i < NT; i++)
+            s[i] = P[2 * i + 1];
+        double auc = tree_auc(yt, s, NT);
+        print_message("gbdt refine=%d AUC %.4f (%s %.4f)\n", refine, auc,
+                      refine ? "XGBoost exact" : "best of HistGradientBoosting, XGBoost hist", auc_ref);
+        if (auc < auc_ref - 0.01)
+            fail_msg("gbdt AUC %.4f more than 0.01 below the peer's %.4f", auc, auc_ref);
+        lt_model_free(m);
+        tree_data(N, 21, 0, X, y);
+        tree_data(NT, 22, 0, Xt, yt);
+        m = tree_fit("gbdt", params, LT_TASK_REGRESSION, X, N, 6, y, 0, NULL);
+        assert_ok(lt_model_predict(m, Xt, NT, 6, s));
+        double mse = 0;
+        for (int i = 0; i < NT; i++)
+            mse += (s[i] - yt[i]) * (s[i] - yt[i]) / NT;
+        print_message("gbdt refine=%d RMSE %.4f (peer %.4f)\n", refine, sqrt(mse), rmse_ref);
+        if (sqrt(mse) > rmse_ref * 1.03)
+            fail_msg("gbdt RMSE %.4f more than 3%% above the peer's %.4f", sqrt(mse), rmse_ref);
+        lt_model_free(m);
+    }
     free(X), free(y), free(Xt), free(yt), free(P), free(s);
 }
 
@@ -353,6 +403,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generator_matches_python),
         cmocka_unit_test(test_step_exact),
+        cmocka_unit_test(test_refine_exact_threshold),
         cmocka_unit_test(test_xor),
         cmocka_unit_test(test_regression_quadratic),
         cmocka_unit_test(test_missing_signal),

@@ -6,9 +6,11 @@
 /* class balance of the training set: 0.4580 */
 static const double ref_hgb_auc = 0.943125, ref_hgb_logloss = 0.303634;
 static const double ref_xgb_auc = 0.947016, ref_xgb_logloss = 0.294390;
+static const double ref_xgb_exact_auc = 0.941080;
 static const double ref_rf_auc = 0.925932;
 static const double ref_hgb_rmse = 0.872151;
 static const double ref_xgb_rmse = 0.901208;
+static const double ref_xgb_exact_rmse = 0.908109;
 static const double ref_rf_rmse = 1.228910;
 static const double ref_reg_test_std = 2.189968;
 static const float ref_first_row[6] = {-1.10690308f, -1.65106237f, -1.01895714f, -0.224900082f, -1.65899205f, -0.773313224f};
