@@ -108,13 +108,25 @@ void tg_node_rows(const tg_work *w, int64_t k, int64_t *b, int64_t *e);
  * adds its leaf vector to all outputs (random forest), with nval == 1 tree t
  * adds to output t % nout (boosting: one tree per class per round). */
 /* The walk's view of a node, 16 bytes so a deep tree's path touches one
- * cache line per node: fd = feature | LT_TNODE_DL (NaN goes left); a leaf
- * has left < 0. */
+ * cache line per node: fd = feature | LT_TNODE_DL (NaN goes left). A leaf
+ * loops to itself (left = right = its own id, threshold +inf, feature 0),
+ * so a walk of exactly the tree's depth ends on the leaf with no test for
+ * leaves on the way: every step is the same select, no branch to
+ * mispredict. */
 #define LT_TNODE_DL 0x40000000
 typedef struct lt_tnode {
     float thr;
     int32_t fd, left, right;
 } lt_tnode;
+
+/* One step of a walk from node k for row x. */
+static inline int32_t lt_tnode_step(const lt_tnode *nd, int32_t k, const float *x)
+{
+    const lt_tnode *q = nd + k;
+    const float v = x[q->fd & (LT_TNODE_DL - 1)];
+    const int32_t go_left = (v <= q->thr) | ((v != v) & (q->fd >> 30));
+    return q->right ^ ((q->left ^ q->right) & -go_left);
+}
 
 typedef struct lt_forest {
     int64_t ntrees, nnodes, tcap, ncap;
@@ -127,6 +139,7 @@ typedef struct lt_forest {
     uint8_t *dl;
     float *thr, *value, *gain, *cover;  /* value: (nnodes, nval) */
     lt_tnode *node;    /* (nnodes) packed copy of feat/dl/thr/left/right for prediction */
+    int32_t *tdepth;   /* (ntrees) depth of each tree's deepest leaf */
     int max_depth;     /* deepest leaf, for TreeSHAP's path buffers */
 } lt_forest;
 
@@ -141,13 +154,9 @@ void lt_forest_truncate(lt_forest *f, int64_t ntrees);
 /* Leaf node of row x in tree t. */
 static inline int64_t lt_forest_leaf(const lt_forest *f, int64_t t, const float *x)
 {
-    const lt_tnode *nd = f->node;
-    int64_t k = f->start[t];
-    while (nd[k].left >= 0) {
-        float v = x[nd[k].fd & (LT_TNODE_DL - 1)];
-        int left = v != v ? (nd[k].fd & LT_TNODE_DL) != 0 : v <= nd[k].thr;
-        k = left ? nd[k].left : nd[k].right;
-    }
+    int32_t k = (int32_t)f->start[t];
+    for (int s = 0; s < f->tdepth[t]; s++)
+        k = lt_tnode_step(f->node, k, x);
     return k;
 }
 /* raw (n, nout) = base + scale * sum of leaves; parallel over rows. */
