@@ -266,7 +266,7 @@ static void base_score(int kind, const float *y, const float *w, int64_t n, int 
 typedef struct fit_buf {
     int64_t *perm, *rows, *fit_rows, *val_rows, *tree_rows;
     uint8_t *flag, *bins;
-    float *y, *w, *yv, *wv, *g, *h;
+    float *y, *w, *yv, *wv, *g, *h, *Xc;
     double *F, *Fv;
     int *feats;
     tg_work *work;
@@ -277,7 +277,7 @@ static void fit_buf_free(fit_buf *b)
 {
     free(b->perm), free(b->rows), free(b->fit_rows), free(b->val_rows), free(b->tree_rows);
     free(b->flag), free(b->bins), free(b->y), free(b->w), free(b->yv), free(b->wv);
-    free(b->g), free(b->h), free(b->F), free(b->Fv), free(b->feats);
+    free(b->g), free(b->h), free(b->F), free(b->Fv), free(b->feats), free(b->Xc);
     tg_work_free(b->work);
     tb_free(&b->edges);
 }
@@ -336,6 +336,10 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
     if ((rc = tb_fit(&b.edges, X, d, b.fit_rows, nfit, m->max_bins)))
         goto out;
     tb_apply(&b.edges, X, b.fit_rows, nfit, b.bins);
+    if (m->refine && !(b.Xc = lt_tree_columns(X, d, b.fit_rows, nfit))) {
+        rc = LT_ENOMEM;
+        goto out;
+    }
     if ((rc = lt_forest_init(&m->f, d, 1, K)))
         goto out;
     base_score(kind, b.y, b.w, nfit, K, m->f.base);
@@ -348,7 +352,7 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
 
     const tg_params tp = {m->max_depth, m->grow == 1 ? m->max_leaves : 0, m->grow == 1, m->lambda,
                           m->min_child_weight, m->min_samples_leaf, 0, 1, m->refine};
-    tg_input in = {b.bins, nfit, d, &b.edges, 1, NULL, NULL, NULL, X, b.fit_rows};
+    tg_input in = {b.bins, nfit, d, &b.edges, 1, NULL, NULL, NULL, b.Xc};
     int nf = (int)fmax(1, floor(m->colsample * (double)d + 0.5));
     if (nf > d)
         nf = (int)d;

@@ -69,6 +69,7 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
     float *sw = lt_malloc(sizeof(float) * (size_t)n);
     float *g = lt_malloc(sizeof(float) * (size_t)(n * C));
     uint8_t *bins = lt_malloc((size_t)(n * d));
+    float *Xc = NULL;  // (d, n) raw columns for refined splits
     grown *trees = lt_calloc((size_t)T, sizeof(grown));
     int rc = LT_OK;
     if (!sw || !g || !bins || !trees) {
@@ -95,7 +96,11 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
     if (mtry < 1)
         mtry = 1;
     const tg_params tp = {m->max_depth, 0, 0, 0.0, 0.0, m->min_samples_leaf, mtry, 0, m->refine};
-    const tg_input in = {bins, n, d, &edges, C, g, sw, NULL, X, NULL};
+    if (m->refine && !(Xc = lt_tree_columns(X, d, NULL, n))) {
+        rc = LT_ENOMEM;
+        goto out;
+    }
+    const tg_input in = {bins, n, d, &edges, C, g, sw, NULL, Xc};
 #pragma omp parallel
     {
         tg_work *wk = tg_work_new(d, C);
@@ -168,6 +173,7 @@ out:
     free(sw);
     free(g);
     free(bins);
+    free(Xc);
     tb_free(&edges);
     return rc;
 }

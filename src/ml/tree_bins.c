@@ -151,6 +151,18 @@ void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, 
     }
 }
 
+float *lt_tree_columns(const float *X, int64_t d, const int64_t *rows, int64_t n)
+{
+    float *Xc = lt_malloc(sizeof(float) * (size_t)(n * d) + 1);
+    if (!Xc)
+        return NULL;
+#pragma omp parallel for schedule(static) if (n * d > 100000)
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t i = 0; i < n; i++)
+            Xc[j * n + i] = X[(rows ? rows[i] : i) * d + j];
+    return Xc;
+}
+
 void tb_free(tb_bins *b)
 {
     if (!b)

@@ -57,6 +57,8 @@ void lt_forest_clear(lt_forest *f)
 static void pack(lt_forest *f, int64_t a)
 {
     const int32_t self = (int32_t)a;
+    if (f->feat[a] >= 0 && f->right[a] != f->left[a] + 1)
+        f->nonadjacent = 1;  // (a file not written by lathe): no one-compare walk
     f->node[a] = f->feat[a] < 0
                      ? (lt_tnode){INFINITY, LT_TNODE_DL, self, self}
                      : (lt_tnode){f->thr[a], f->feat[a] | (f->dl[a] ? LT_TNODE_DL : 0), f->left[a],
@@ -156,24 +158,42 @@ void lt_forest_raw(const lt_forest *f, const float *X, int64_t n, double *raw)
         const int64_t b = blk * RAW_BLOCK, e = b + RAW_BLOCK < n ? b + RAW_BLOCK : n;
         double *o = raw + b * nout;  // (e - b, nout)
         int32_t leaf[RAW_BLOCK];
+        uint8_t nan4[RAW_BLOCK / 4];  // group of 4 rows holds a NaN (or is the short tail)
         for (int64_t i = 0; i < (e - b) * nout; i++)
             o[i] = 0;
+        for (int64_t g = 0; g < RAW_BLOCK / 4; g++) {
+            const int64_t gb = b + 4 * g, ge = gb + 4 < e ? gb + 4 : e;
+            int nan = ge - gb < 4;
+            for (int64_t q = gb * d; q < ge * d; q++)
+                nan |= X[q] != X[q];
+            nan4[g] = (uint8_t)nan;
+        }
         for (int64_t t = 0; t < f->ntrees; t++) {
             const int k = nval == nout ? 0 : (int)(t % nout), depth = f->tdepth[t];
             const int32_t root = (int32_t)f->start[t];
             int64_t i = b;
-            if (depth <= LOCKSTEP_DEPTH)
-                for (; i + 4 <= e; i += 4) {
-                    const float *x0 = X + i * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-                    int32_t k0 = root, k1 = root, k2 = root, k3 = root;
+            for (; depth <= LOCKSTEP_DEPTH && i + 4 <= e; i += 4) {
+                const float *x0 = X + i * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+                int32_t k0 = root, k1 = root, k2 = root, k3 = root;
+                if (!f->nonadjacent && !nan4[(i - b) >> 2]) {
+                    // No NaN in these rows and right = left + 1: one compare per step.
+                    for (int s = 0; s < depth; s++) {
+                        const lt_tnode *q0 = nd + k0, *q1 = nd + k1, *q2 = nd + k2, *q3 = nd + k3;
+                        k0 = q0->left + (x0[q0->fd & (LT_TNODE_DL - 1)] > q0->thr);
+                        k1 = q1->left + (x1[q1->fd & (LT_TNODE_DL - 1)] > q1->thr);
+                        k2 = q2->left + (x2[q2->fd & (LT_TNODE_DL - 1)] > q2->thr);
+                        k3 = q3->left + (x3[q3->fd & (LT_TNODE_DL - 1)] > q3->thr);
+                    }
+                } else {
                     for (int s = 0; s < depth; s++) {
                         k0 = lt_tnode_step(nd, k0, x0);
                         k1 = lt_tnode_step(nd, k1, x1);
                         k2 = lt_tnode_step(nd, k2, x2);
                         k3 = lt_tnode_step(nd, k3, x3);
                     }
-                    leaf[i - b] = k0, leaf[i - b + 1] = k1, leaf[i - b + 2] = k2, leaf[i - b + 3] = k3;
                 }
+                leaf[i - b] = k0, leaf[i - b + 1] = k1, leaf[i - b + 2] = k2, leaf[i - b + 3] = k3;
+            }
             for (; i < e; i++) {
                 int32_t q = root;
                 while (nd[q].left != q)

@@ -76,7 +76,7 @@ struct tg_work {
     double *val;            /* (ncap, C) */
     int *open, nopen;
     int64_t *scratch, row_cap;  /* (2, row_cap) partition scratch */
-    row_value *rv;          /* (row_cap) refinement scratch, when refining */
+    row_value *rv;          /* (2, row_cap) refinement scratch, when refining */
     float *gv;              /* (n_cap, S) row statistics by row id; NULL for S > 4 */
     int64_t n_cap;
     int nf, *fcol, *nbu;    /* (d) this tree's features: column, numeric bins used */
@@ -529,7 +529,7 @@ static inline int goes_left(const tg_input *in, int64_t r, int gf, int bin, int 
                             float thr)
 {
     if (raw) {
-        const float x = in->X[(in->xrow ? in->xrow[r] : r) * in->d + gf];
+        const float x = in->Xc[gf * in->n + r];
         return isnan(x) ? dl : x <= thr;
     }
     const int v = in->bins[r * in->d + gf];
@@ -597,10 +597,49 @@ static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int
     return b + total;
 }
 
-static int cmp_row_value(const void *a, const void *b)
+/* Order-preserving unsigned key of a float (not NaN). */
+static inline uint32_t float_key(float v)
 {
-    const row_value *x = a, *y = b;
-    return x->v < y->v ? -1 : x->v > y->v ? 1 : (x->r > y->r) - (x->r < y->r);
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    return u ^ ((u >> 31) ? 0xFFFFFFFFu : 0x80000000u);
+}
+
+/* Sort a[0..n) by value, stably (ties keep their ascending rows): insertion
+ * sort for a few, else LSD radix on 11-bit digits through tmp (n): qsort's
+ * comparator calls were most of a refinement's cost. */
+static void sort_row_values(row_value *a, row_value *tmp, int64_t n)
+{
+    if (n <= 32) {
+        for (int64_t i = 1; i < n; i++) {
+            row_value x = a[i];
+            int64_t j = i;
+            for (; j > 0 && a[j - 1].v > x.v; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    enum { BITS = 11, NB = 1 << BITS };
+    row_value *src = a, *dst = tmp;
+    for (int shift = 0; shift < 32; shift += BITS) {
+        int64_t cnt[NB] = {0};
+        for (int64_t i = 0; i < n; i++)
+            cnt[(float_key(src[i].v) >> shift) & (NB - 1)]++;
+        if (cnt[(float_key(src[0].v) >> shift) & (NB - 1)] == n)
+            continue;  // every key has this digit: nothing moves
+        for (int64_t b = 0, at = 0; b < NB; b++) {
+            int64_t c = cnt[b];
+            cnt[b] = at;
+            at += c;
+        }
+        for (int64_t i = 0; i < n; i++)
+            dst[cnt[(float_key(src[i].v) >> shift) & (NB - 1)]++] = src[i];
+        row_value *t = src;
+        src = dst, dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, sizeof(row_value) * (size_t)n);
 }
 
 /* Refinement of node k's split "bin <= bbin" on a quantile-binned feature.
@@ -620,6 +659,7 @@ static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, con
     if (!in->edges->cut[gf])
         return;  // one bin per distinct value: the threshold is already exact
     const int64_t d = in->d;
+    const float *xc = in->Xc + gf * in->n;
     const double *tot = w->sum + k * S;
     double *bl = w->bleft + k * S, base[64], st[64];
     for (int c = 0; c < S; c++)
@@ -629,7 +669,7 @@ static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, con
         const int64_t r = rows[q];
         const int v = in->bins[r * d + gf];
         if (v == b0 || v == b0 + 1) {
-            w->rv[n2++] = (row_value){in->X[(in->xrow ? in->xrow[r] : r) * d + gf], r};
+            w->rv[n2++] = (row_value){xc[r], r};
             if (v == b0) {
                 row_stats(w, in, r, st);
                 for (int c = 0; c < S; c++)
@@ -641,7 +681,7 @@ static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, con
     }
     if (n2 < 2)
         return;
-    qsort(w->rv, (size_t)n2, sizeof(row_value), cmp_row_value);
+    sort_row_values(w->rv, w->rv + w->row_cap, n2);
     const double parent = score(tot, C, p->lambda);
     // Only a real improvement moves the threshold, not the rounding of a different sum order.
     double acc[64], L[64], R[64], best = cd->bgain + 1e-9 * fabs(cd->bgain);
@@ -710,7 +750,8 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
         free(w->rv);
         w->rv = NULL;
     }
-    if (p->refine && in->X && !w->rv && !(w->rv = lt_malloc(sizeof(row_value) * (size_t)w->row_cap)))
+    if (p->refine && in->Xc && !w->rv &&
+        !(w->rv = lt_malloc(sizeof(row_value) * 2 * (size_t)w->row_cap)))  // (2, row_cap): sort scratch
         return LT_ENOMEM;
     if (S <= 4 && in->n > w->n_cap) {
         float *g = realloc(w->gv, sizeof(float) * (size_t)(in->n * S));
@@ -789,7 +830,7 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
         }
         if ((rc = grow_nodes(w, w->nnodes + 2)))
             return rc;
-        if (p->refine && in->X) {
+        if (p->refine && in->Xc) {
             refine_split(w, in, p, rows, k);
             cd = w->cd[k];
         }

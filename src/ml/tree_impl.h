@@ -38,6 +38,9 @@ int tb_fit(tb_bins *b, const float *X, int64_t d, const int64_t *rows, int64_t n
 /* out (n, d): bins of the rows `rows` (NULL = 0..n-1) of X. */
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out);
 void tb_free(tb_bins *b);
+/* (d, n) column-major copy of the rows `rows` (NULL = 0..n-1) of X (.., d),
+ * malloc'd (NULL when out of memory). */
+float *lt_tree_columns(const float *X, int64_t d, const int64_t *rows, int64_t n);
 /* A float e with a <= e < b (for a < b): the threshold between two values. */
 float tb_edge_between(float a, float b);
 
@@ -55,7 +58,7 @@ typedef struct tg_params {
                                 (one tree at a time, gbdt); 0: serial (trees in parallel, rf) */
     int refine;              /* 1: move a split on a quantile-binned feature to the best
                                 threshold between the raw values of the two bins around it
-                                (needs tg_input.X) */
+                                (needs tg_input.Xc) */
 } tg_params;
 
 /* Training data for one tree: binned X, C gradient channels sharing one
@@ -68,9 +71,9 @@ typedef struct tg_input {
     const float *g;       /* (C, n) */
     const float *h;       /* (n) */
     const float *cnt;     /* (n) or NULL = 1 */
-    const float *X;       /* raw values for refine: row r of the binned data is row
-                             xrow[r] (xrow NULL: r) of X (.., d); NULL = no refinement */
-    const int64_t *xrow;
+    const float *Xc;      /* (d, n) raw values of the binned rows, column-major so a
+                             refinement or raw partition reads one feature forward;
+                             NULL = no refinement */
 } tg_input;
 
 /* A grown node. Leaves have feat = -1. A split sends "raw value <= thr"
@@ -140,6 +143,8 @@ typedef struct lt_forest {
     float *thr, *value, *gain, *cover;  /* value: (nnodes, nval) */
     lt_tnode *node;    /* (nnodes) packed copy of feat/dl/thr/left/right for prediction */
     int32_t *tdepth;   /* (ntrees) depth of each tree's deepest leaf */
+    int nonadjacent;   /* 1: some node's right child is not left + 1 (lathe always
+                          places them side by side; a file might not) */
     int max_depth;     /* deepest leaf, for TreeSHAP's path buffers */
 } lt_forest;
 
