@@ -4,6 +4,7 @@
 #include "core.h"
 #include "table.h"
 #include "transform.h"
+#include "derive.h"
 #include "split.h"
 #include "metrics.h"
 #include "model.h"

@@ -6,6 +6,7 @@
 #ifndef LATHE_PIPELINE_H
 #define LATHE_PIPELINE_H
 
+#include "derive.h"
 #include "metrics.h"
 #include "model.h"
 #include "table.h"
@@ -20,6 +21,15 @@ typedef struct lt_pipeline_spec {
     const char *target;                /* NULL for unsupervised models */
     const char *const *drop;           /* columns never used as features */
     int ndrop;
+    /* Derived feature columns, "NAME = EXPRESSION" (lathe/derive.h); an
+     * entry may hold several separated by ';'. They are computed in order
+     * onto the rows before the transforms, are features like any other
+     * column (unless named in `drop`), and are saved with the pipeline, so
+     * predicting computes them from the raw columns. The columns they read
+     * stay required inputs even when dropped as features; they cannot read
+     * the target, and the target cannot be one of them. */
+    const char *const *derive;
+    int nderive;
     const char *const *param_keys;     /* model parameters as text */
     const char *const *param_values;
     int nparams;
@@ -47,13 +57,19 @@ int lt_pipeline_guess_task(const lt_table *t, const int64_t *rows, int64_t nrows
                            const lt_pipeline_spec *spec, lt_task *out);
 
 /* Fit on rows (NULL = all) of t. Features = every column but the target and
- * `drop`. Rows whose target is missing are skipped. */
+ * `drop`, plus the derived columns. Rows whose target is missing are
+ * skipped. A definition that does not parse is LT_EINVAL ("--derive 'DEF':
+ * POS: expected ..."); one naming an unknown or categorical column, or a
+ * column t already has, fails before any work. */
 int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
                     const lt_pipeline_spec *spec, lt_pipeline **out);
 void lt_pipeline_free(lt_pipeline *p);  /* NULL-safe */
 
 /* pred: n values (regression value, class index, anomaly flag, cluster);
- * proba (may be NULL): n x lt_pipeline_nproba(p). */
+ * proba (may be NULL): n x lt_pipeline_nproba(p). t holds the raw input
+ * columns (lt_pipeline_in_*), in any order, with any extra columns; the
+ * pipeline computes its derived columns itself (a column of t carrying a
+ * derived column's name is ignored). */
 int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba);
 int lt_pipeline_nproba(const lt_pipeline *p);
 
@@ -117,6 +133,22 @@ int lt_pipeline_class_index(const lt_pipeline *p, const char *value);
  * whose class is unknown are an LT_EINVAL error naming the row and value. */
 int lt_pipeline_target_values(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
                               int64_t nrows, float *y);
+
+/* The raw columns a table must provide to predict (the schema a server
+ * validates): the transforms' inputs that are not derived, then the
+ * columns the derived definitions read (numeric), each once. */
+int lt_pipeline_nin(const lt_pipeline *p);
+const char *lt_pipeline_in_name(const lt_pipeline *p, int j);
+lt_coltype lt_pipeline_in_type(const lt_pipeline *p, int j);
+/* Derived column definitions, in order, as canonical text (owned by p). */
+int lt_pipeline_nderive(const lt_pipeline *p);
+const char *lt_pipeline_derive_text(const lt_pipeline *p, int i);
+/* The table the transforms read, for rows (NULL = all) of t: t's input
+ * columns (lt_pipeline_in_*), the column `keep` when t has it (NULL =
+ * none; e.g. the target), and the derived columns computed from them. A
+ * missing input is LT_ENOTFOUND. *out is a new table (lt_table_free). */
+int lt_pipeline_derive_table(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                             int64_t nrows, const char *keep, lt_table **out);
 
 /* Free-form JSON objects kept with the model (copied; text may be NULL). */
 int lt_pipeline_set_metrics_json(lt_pipeline *p, const char *json);

@@ -27,11 +27,16 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 /* Parsed flags: values[i] is the value of flags[i] (a switch holds "1"),
- * NULL if absent. */
+ * NULL if absent; a flag given twice keeps the last value there, and every
+ * occurrence in order in all[] (flag index in all_flag[]) for repeatable
+ * flags (cli_get_all). */
 typedef struct cli_args {
     const cli_cmd *cmd;
     const char *values[64];
     int json, quiet;
+    const char *all[128];
+    int all_flag[128];
+    int nall;
 } cli_args;
 
 /* Parses argv (after the subcommand). Returns -1 after printing help (the
@@ -39,6 +44,14 @@ typedef struct cli_args {
  * flags --help, --json, --quiet and --threads N are accepted everywhere. */
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a);
 const char *cli_get(const cli_args *a, const char *name);
+/* Every value of a repeatable flag, in command-line order, into out (at
+ * most cap); returns how many. */
+int cli_get_all(const cli_args *a, const char *name, const char **out, int cap);
+/* Every --derive value (each may hold several definitions separated by
+ * ';'), syntax-checked: *defs is a malloc'd array (free it) of *n values
+ * borrowed from argv. Prints a usage error and returns CLI_USAGE when one
+ * does not parse ("--derive 'DEF': POS: expected ..."). */
+int cli_get_derive(const cli_args *a, const char ***defs, int *n);
 /* Numeric flag with validation; prints a usage error and returns CLI_USAGE. */
 int cli_get_double(const cli_args *a, const char *name, double def, double *out);
 int cli_get_int(const cli_args *a, const char *name, long def, long *out);

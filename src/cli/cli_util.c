@@ -129,6 +129,10 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a)
         } else {
             return cli_usage_error(cmd, "--%s needs a value (%s)", name, cmd->flags[k].arg);
         }
+        if (a->nall == (int)(sizeof a->all / sizeof a->all[0]))
+            return cli_usage_error(cmd, "too many flags");
+        a->all[a->nall] = a->values[k];
+        a->all_flag[a->nall++] = k;
     }
     lt_log_set_hook(log_to_stderr, a);
     return CLI_OK;
@@ -140,6 +144,36 @@ const char *cli_get(const cli_args *a, const char *name)
         if (!strcmp(a->cmd->flags[k].name, name))
             return a->values[k];
     return NULL;
+}
+
+int cli_get_all(const cli_args *a, const char *name, const char **out, int cap)
+{
+    int n = 0;
+    for (int i = 0; i < a->nall; i++)
+        if (!strcmp(a->cmd->flags[a->all_flag[i]].name, name) && n < cap)
+            out[n++] = a->all[i];
+    return n;
+}
+
+int cli_get_derive(const cli_args *a, const char ***defs, int *n)
+{
+    *defs = NULL;
+    *n = 0;
+    const char **v = calloc(sizeof a->all / sizeof a->all[0] + 1, sizeof(char *));
+    if (!v)
+        return cli_usage_error(a->cmd, "out of memory");
+    int nv = cli_get_all(a, "derive", v, (int)(sizeof a->all / sizeof a->all[0]));
+    /* Syntax is checked here, before any data is read: a usage error. */
+    lt_derive **list = NULL;
+    int nl = 0;
+    if (nv && lt_derive_parse_list(v, nv, &list, &nl)) {
+        free(v);
+        return cli_usage_error(a->cmd, "--derive %s", lt_last_error());
+    }
+    lt_derive_list_free(list, nl);
+    *defs = v;
+    *n = nv;
+    return CLI_OK;
 }
 
 int cli_get_double(const cli_args *a, const char *name, double def, double *out)
@@ -363,8 +397,7 @@ const char *cli_task_name(lt_task t)
 
 int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out)
 {
-    const lt_prep *prep = lt_pipeline_prep(p);
-    int nin = lt_prep_nin(prep), nn = 0, nc = 0;
+    int nin = lt_pipeline_nin(p), nn = 0, nc = 0;
     const char **num = malloc(sizeof(char *) * (size_t)(nin + 1));
     const char **cat = malloc(sizeof(char *) * (size_t)(nin + 1));
     if (!num || !cat) {
@@ -373,10 +406,10 @@ int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out)
         return lt_error(LT_ENOMEM, "out of memory");
     }
     for (int j = 0; j < nin; j++) {
-        if (lt_prep_in_type(prep, j) == LT_COL_NUM)
-            num[nn++] = lt_prep_in_name(prep, j);
+        if (lt_pipeline_in_type(p, j) == LT_COL_NUM)
+            num[nn++] = lt_pipeline_in_name(p, j);
         else
-            cat[nc++] = lt_prep_in_name(prep, j);
+            cat[nc++] = lt_pipeline_in_name(p, j);
     }
     lt_csv_options o = *cli_csv_options();
     o.num_cols = num;

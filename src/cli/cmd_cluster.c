@@ -13,6 +13,8 @@ static const cli_flag flags[] = {
     {"data", "FILE", "table to cluster (CSV, optionally gzip)"},
     {"k", "K|auto", "number of clusters, or auto: the best silhouette for k = 2..max-k"},
     {"drop", "COLS", "comma-separated columns not to use as features (ids, names)"},
+    {"derive", "'N = EXPR'", "add a feature computed from numeric columns (repeatable, or "
+                             "several separated by ';'); see 'lathe train --help'"},
     {"out", "FILE", "write the rows plus a 'cluster' column here (default: stdout)"},
     {"max-k", "N", "largest k tried by --k auto (default 10)"},
     {"seed", "N", "random seed (default 42)"},
@@ -29,7 +31,8 @@ static const cli_cmd cmd = {
     "Writes the input rows with a 'cluster' column (0..k-1) to --out, or to stdout; the summary\n"
     "(cluster sizes, centroids in the original units, inertia, silhouette) then goes to stderr.\n"
     "Silhouette is computed on at most 5000 rows (fixed sample).\n"
-    "Example: lathe cluster --data jobs.csv --k auto --drop job_id --out jobs_lines.csv",
+    "Example: lathe cluster --data jobs.csv --k auto --drop job_id --out jobs_lines.csv\n"
+    "         lathe cluster --data jobs.csv --k 3 --derive 'energy = power_kw * hours'",
     flags,
 };
 
@@ -58,6 +61,10 @@ static void print_summary(FILE *f, const lt_table *t, const float *lab, const lt
                           const lt_eval *ev)
 {
     const lt_prep *prep = lt_pipeline_prep(p);
+    /* Centroids of derived features too: the table as the transforms see it. */
+    lt_table *dt = NULL;
+    if (lt_pipeline_derive_table(p, t, NULL, 0, NULL, &dt) == LT_OK)
+        t = dt;
     int64_t n = lt_table_nrows(t), k = 0;
     for (int64_t i = 0; i < n; i++)
         k = (int64_t)lab[i] + 1 > k ? (int64_t)lab[i] + 1 : k;
@@ -79,16 +86,18 @@ static void print_summary(FILE *f, const lt_table *t, const float *lab, const lt
         for (int j = 0; j < nin; j++) {
             if (lt_prep_in_type(prep, j) != LT_COL_NUM)
                 continue;
-            const double *v = lt_table_num(t, lt_table_col_index(t, lt_prep_in_name(prep, j)));
+            int tj = lt_table_col_index(t, lt_prep_in_name(prep, j));
+            const double *v = tj >= 0 ? lt_table_num(t, tj) : NULL;
             double s = 0;
             int64_t m = 0;
-            for (int64_t i = 0; i < n; i++)
+            for (int64_t i = 0; v && i < n; i++)
                 if ((int64_t)lab[i] == c && !isnan(v[i]))
                     s += v[i], m++;
             fprintf(f, " %14.6g", m ? s / (double)m : NAN);
         }
         fprintf(f, "\n");
     }
+    lt_table_free(dt);
 }
 
 int cmd_cluster(int argc, char **argv)
@@ -125,7 +134,8 @@ int cmd_cluster(int argc, char **argv)
         else if (!strcmp(scale, "none")) spec.prep.scale = LT_SCALE_NONE;
         else return cli_usage_error(&cmd, "--scale must be standard, minmax or none");
     }
-    int np = 0, nd = 0;
+    int np = 0, nd = 0, nderive = 0;
+    const char **derive = NULL;
     char **plist = cli_get(&a, "param") ? cli_split_list(cli_get(&a, "param"), &np) : NULL;
     char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
     const char *keys[64], *vals[64];
@@ -151,6 +161,12 @@ int cmd_cluster(int argc, char **argv)
     }
     spec.drop = (const char *const *)drop;
     spec.ndrop = nd;
+    if ((rc = cli_get_derive(&a, &derive, &nderive))) {
+        exit_code = rc;
+        goto done;
+    }
+    spec.derive = derive;
+    spec.nderive = nderive;
 
     cli_progress(&a, "reading %s", data);
     if (lt_csv_read(data, cli_csv_options(), &t)) {
@@ -297,5 +313,6 @@ done:
     lt_table_free(t);
     cli_free_list(plist);
     cli_free_list(drop);
+    free(derive);
     return exit_code;
 }

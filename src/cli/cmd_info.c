@@ -12,7 +12,7 @@ static const cli_flag flags[] = {
 
 static const cli_cmd cmd = {
     "info", "Describe a saved model: type, task, target and classes, input columns,\n"
-            "parameters, metrics and provenance.",
+            "derived columns, parameters, metrics and provenance.",
     "FILE | --model FILE", NULL, flags,
 };
 
@@ -55,12 +55,17 @@ int cmd_info(int argc, char **argv)
     for (int k = 0; k < lt_pipeline_nclass(p); k++)
         json_array_append_new(cls, json_string(lt_pipeline_class_name(p, k)));
     json_object_set_new(o, "classes", cls);
+    /* inputs: the raw columns a table must provide (derived ones are computed). */
     json_t *in = json_array();
-    for (int j = 0; j < lt_prep_nin(prep); j++)
-        json_array_append_new(in, json_pack("{s:s,s:s}", "name", lt_prep_in_name(prep, j), "type",
-                                            lt_prep_in_type(prep, j) == LT_COL_NUM ? "numeric"
-                                                                                    : "categorical"));
+    for (int j = 0; j < lt_pipeline_nin(p); j++)
+        json_array_append_new(in, json_pack("{s:s,s:s}", "name", lt_pipeline_in_name(p, j),
+                                            "type", lt_pipeline_in_type(p, j) == LT_COL_NUM
+                                                        ? "numeric" : "categorical"));
     json_object_set_new(o, "inputs", in);
+    json_t *dv = json_array();
+    for (int i = 0; i < lt_pipeline_nderive(p); i++)
+        json_array_append_new(dv, json_string(lt_pipeline_derive_text(p, i)));
+    json_object_set_new(o, "derived", dv);
     json_object_set_new(o, "features", json_integer(lt_prep_nout(prep)));
     json_object_set_new(o, "params", params ? json_loads(params, 0, NULL) : json_object());
     const char *m = lt_pipeline_metrics_json(p), *pv = lt_pipeline_provenance_json(p);
@@ -80,11 +85,16 @@ int cmd_info(int argc, char **argv)
                 printf(" %s", lt_pipeline_class_name(p, k));
             printf("\n");
         }
-        printf("inputs    %d columns -> %lld features\n", lt_prep_nin(prep),
+        printf("inputs    %d columns -> %lld features\n", lt_pipeline_nin(p),
                (long long)lt_prep_nout(prep));
-        for (int j = 0; j < lt_prep_nin(prep); j++)
-            printf("  %-32s %s\n", lt_prep_in_name(prep, j),
-                   lt_prep_in_type(prep, j) == LT_COL_NUM ? "numeric" : "categorical");
+        for (int j = 0; j < lt_pipeline_nin(p); j++)
+            printf("  %-32s %s\n", lt_pipeline_in_name(p, j),
+                   lt_pipeline_in_type(p, j) == LT_COL_NUM ? "numeric" : "categorical");
+        if (lt_pipeline_nderive(p)) {
+            printf("derived   %d columns, computed from the inputs\n", lt_pipeline_nderive(p));
+            for (int i = 0; i < lt_pipeline_nderive(p); i++)
+                printf("  %s\n", lt_pipeline_derive_text(p, i));
+        }
         printf("params    %s\n", params ? params : "{}");
         json_t *mj = json_object_get(o, "metrics");
         json_t *ev = json_object_get(mj, "evaluated_on");

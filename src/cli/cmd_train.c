@@ -10,6 +10,8 @@ static const cli_flag flags[] = {
     {"data", "FILE", "training data (CSV, optionally gzip)"},
     {"target", "COL", "column to predict"},
     {"drop", "COLS", "comma-separated columns not to use as features (ids, leaking labels)"},
+    {"derive", "'N = EXPR'", "add a feature computed from numeric columns (repeatable, or "
+                             "several separated by ';'); the model computes it when predicting"},
     {"model", "NAME", "model type (default: logreg for classes, linreg for numbers; 'lathe models' "
                       "lists them)"},
     {"solver", "NAME", "solver of the model (e.g. lbfgs, newton, gd, sgd, lstsq)"},
@@ -32,7 +34,11 @@ static const cli_cmd cmd = {
     "The saved model holds the input schema, the fitted transforms, the estimator, its metrics\n"
     "and provenance: 'lathe predict --model FILE --data NEW.csv' works on raw rows.\n"
     "Example: lathe train --data ai4i2020.csv --target 'Machine failure' \\\n"
-    "           --drop UDI,'Product ID',TWF,HDF,PWF,OSF,RNF --out failure.lt",
+    "           --drop UDI,'Product ID',TWF,HDF,PWF,OSF,RNF --out failure.lt\n"
+    "Derived features (names with spaces or brackets in backticks; + - * / ^, comparisons,\n"
+    "abs sqrt log exp min max where, pi, e; see docs/cli.md):\n"
+    "  --derive 'power = `Torque [Nm]` * `Rotational speed [rpm]` * 2 * pi / 60' \\\n"
+    "  --derive 'temp_diff = `Process temperature [K]` - `Air temperature [K]`'",
     flags,
 };
 
@@ -178,6 +184,15 @@ int cmd_train(int argc, char **argv)
     }
     spec.drop = (const char *const *)drop;
     spec.ndrop = nd;
+    const char **derive = NULL;
+    int nderive = 0;
+    if ((rc = cli_get_derive(&a, &derive, &nderive))) { /* syntax, before reading any data */
+        cli_free_list(plist);
+        cli_free_list(drop);
+        return rc;
+    }
+    spec.derive = derive;
+    spec.nderive = nderive;
     /* Only when a line will be shown: some models compute the loss just for it. */
     if (cli_progress_visible(&a)) {
         spec.progress = cli_model_progress;
@@ -305,6 +320,12 @@ int cmd_train(int argc, char **argv)
         json_object_set_new(o, "train_rows", json_integer(holdout ? split.ntrain : lt_table_nrows(t)));
         json_object_set_new(o, "test_rows", json_integer(can_eval ? ev.n : 0));
         json_object_set_new(o, "features", json_integer(lt_prep_nout(lt_pipeline_prep(p))));
+        if (lt_pipeline_nderive(p)) {
+            json_t *dv = json_array();
+            for (int i = 0; i < lt_pipeline_nderive(p); i++)
+                json_array_append_new(dv, json_string(lt_pipeline_derive_text(p, i)));
+            json_object_set_new(o, "derived", dv);
+        }
         json_object_set_new(o, "out", json_string(out));
         if (describe)
             json_object_set_new(o, "model_info", json_loads(describe, 0, NULL));
@@ -323,6 +344,8 @@ int cmd_train(int argc, char **argv)
                evaluated_on);
         printf("features  %lld (from %d columns)\n", (long long)lt_prep_nout(lt_pipeline_prep(p)),
                lt_prep_nin(lt_pipeline_prep(p)));
+        for (int i = 0; i < lt_pipeline_nderive(p); i++)
+            printf("derived   %s\n", lt_pipeline_derive_text(p, i));
         printf("fit       %.3f s   predict %.3f s\n\n", fit_seconds, predict_seconds);
         if (metrics) {
             printf("metrics on %s rows:\n", evaluated_on);
@@ -348,5 +371,6 @@ done:
     lt_table_free(test);
     cli_free_list(plist);
     cli_free_list(drop);
+    free(derive);
     return exit_code;
 }

@@ -12,6 +12,8 @@ static const cli_flag flags[] = {
     {"target", "COL", "column to predict"},
     {"model", "NAME", "model type (default logreg; 'lathe models' lists them)"},
     {"drop", "COLS", "comma-separated columns not to use as features"},
+    {"derive", "'N = EXPR'", "add a feature computed from numeric columns (repeatable, or "
+                             "several separated by ';'); see 'lathe train --help'"},
     {"param", "K=V,..", "fixed model parameters (not searched)"},
     {"task", "TASK", "classification or regression (default: guessed from the target)"},
     {"grid", "SPACE", "grid search: 'C=0.1,1,10;solver=lbfgs,newton'"},
@@ -37,7 +39,9 @@ static const cli_cmd cmd = {
     "Transforms are fitted inside each fold. Metrics: accuracy, precision, recall, f1, f1_macro,\n"
     "roc_auc, pr_auc, log_loss (classification); rmse, mae, r2 (regression).\n"
     "Example: lathe tune --data fleet.csv --target failure --drop timestamp,product_id \\\n"
-    "           --grid 'C=0.01,0.1,1,10' --split group:machine --out best.lt",
+    "           --grid 'C=0.01,0.1,1,10' --split group:machine --out best.lt\n"
+    "Derived features are computed inside every fold and saved with the model:\n"
+    "  --derive 'temp_diff = `Process temperature [K]` - `Air temperature [K]`'",
     flags,
 };
 
@@ -157,7 +161,8 @@ int cmd_tune(int argc, char **argv)
                                    split);
     }
 
-    int np = 0, nd = 0;
+    int np = 0, nd = 0, nderive = 0;
+    const char **derive = NULL;
     char **plist = NULL;
     char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
     const char *keys[64], *vals[64];
@@ -175,6 +180,10 @@ int cmd_tune(int argc, char **argv)
     spec.ndrop = nd;
 
     /* Everything that needs no data is checked before reading it: usage errors. */
+    if (cli_get_derive(&a, &derive, &nderive))
+        goto done;
+    spec.derive = derive;
+    spec.nderive = nderive;
     if (lt_search_space_parse(grid ? grid : random, &space)) {
         cli_usage_error(&cmd, "--%s: %s", grid ? "grid" : "random", lt_last_error());
         goto done;
@@ -300,5 +309,6 @@ done:
     lt_table_free(t);
     cli_free_list(plist);
     cli_free_list(drop);
+    free(derive);
     return exit_code;
 }

@@ -3,6 +3,8 @@
  * contributions by TreeSHAP (models that implement it) or occlusion. */
 #include "lathe/explain.h"
 
+#include "pipeline_impl.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -126,7 +128,7 @@ static lt_table *permuted_copy(const lt_table *b, int pj, const int64_t *perm, d
 static int score_table(const lt_pipeline *p, const lt_table *t, const char *metric, double *out)
 {
     lt_eval ev;
-    int rc = lt_pipeline_evaluate(p, t, NULL, 0, &ev);
+    int rc = lt_pipeline_evaluate_derived(p, t, &ev);
     return rc ? rc : lt_score_get(&ev, metric, out);
 }
 
@@ -170,20 +172,14 @@ int lt_explain_permutation(const lt_pipeline *p, const lt_table *t, const lt_per
     if (lt_table_require(t, lt_pipeline_target(p)) < 0)
         return lt_error_wrap(LT_ENOTFOUND, "permutation importance needs the labels: ");
 
-    /* The rows and columns scored: the inputs and the target, all rows or a
-     * seeded sample. */
+    /* The rows and columns scored: the transforms' inputs (derived columns
+     * included, so they are permuted as themselves) and the target, all rows
+     * or a seeded sample. */
     const lt_prep *prep = lt_pipeline_prep(p);
     int nin = lt_prep_nin(prep);
-    const char **cols = lt_malloc(sizeof(char *) * (size_t)(nin + 1));
-    if (!cols)
-        return LT_ENOMEM;
-    for (int j = 0; j < nin; j++)
-        cols[j] = lt_prep_in_name(prep, j);
-    cols[nin] = lt_pipeline_target(p);
-    lt_table *sel = lt_table_select(t, cols, nin + 1), *base = NULL;
-    free(cols);
-    if (!sel)
-        return lt_error_wrap(LT_ENOTFOUND, "data for the model: ");
+    lt_table *sel = NULL, *base = NULL;
+    if ((rc = lt_pipeline_derive_table(p, t, NULL, 0, lt_pipeline_target(p), &sel)))
+        return lt_error_wrap(rc, "data for the model: ");
     lt_rng rng;
     lt_rng_seed(&rng, par->seed);
     int64_t n = lt_table_nrows(sel);
@@ -389,7 +385,7 @@ static int row_treeshap(const lt_pipeline *p, const lt_table *t, int64_t row,
     if (!rc)
         rc = lt_prep_apply(prep, one, X);
     if (!rc)
-        rc = lt_pipeline_predict(p, one, &pred, NULL);
+        rc = lt_pipeline_predict_derived(p, one, &pred, NULL);
     if (!rc)
         rc = choose_class(p, par, (int)pred, &out->cls);
     /* Outputs per row: one raw score for regression and binary models, one
@@ -520,7 +516,7 @@ static int row_occlusion(const lt_pipeline *p, const lt_table *t, int64_t row,
         }
     }
     if (!rc)
-        rc = lt_pipeline_predict(p, occ, pred, proba);
+        rc = lt_pipeline_predict_derived(p, occ, pred, proba);
     if (!rc)
         rc = choose_class(p, par, (int)pred[0], &out->cls);
     for (int r = 0; !rc && r < nr; r++) {
@@ -595,8 +591,13 @@ int lt_explain_row(const lt_pipeline *p, const lt_table *t, int64_t row, const l
     if (method == LT_CONTRIB_TREESHAP && !m->vt->contributions)
         return lt_error(LT_EUNSUPPORTED, "model '%s' has no TreeSHAP contributions; use "
                         "occlusion", m->vt->name);
-    int rc = method == LT_CONTRIB_TREESHAP ? row_treeshap(p, t, row, par, out)
-                                           : row_occlusion(p, t, row, par, out);
+    /* The row as the transforms see it: inputs and derived columns. */
+    lt_table *one = NULL;
+    int rc = lt_pipeline_derive_table(p, t, &row, 1, NULL, &one);
+    if (!rc)
+        rc = method == LT_CONTRIB_TREESHAP ? row_treeshap(p, one, 0, par, out)
+                                           : row_occlusion(p, one, 0, par, out);
+    lt_table_free(one);
     if (rc)
         lt_contrib_free(out);
     return rc;

@@ -4,6 +4,7 @@
 #include "lathe/pipeline.h"
 
 #include "lathe/cluster.h"
+#include "pipeline_impl.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -14,16 +15,6 @@
 
 #define LT_MAX_CLASSES 1000
 
-struct lt_pipeline {
-    char *model_name;
-    lt_model *model;
-    lt_prep *prep;
-    lt_task task;
-    char *target;     /* NULL when unsupervised */
-    int nclass;
-    char **classes;   /* class names, as they appear in the target column */
-    char *metrics_json, *provenance_json;
-};
 
 lt_pipeline_spec lt_pipeline_spec_default(void)
 {
@@ -49,6 +40,11 @@ void lt_pipeline_free(lt_pipeline *p)
     free(p->classes);
     free(p->metrics_json);
     free(p->provenance_json);
+    lt_derive_list_free(p->derive, p->nderive);
+    for (int j = 0; j < p->nin; j++)
+        free(p->in_names[j]);
+    free(p->in_names);
+    free(p->in_types);
     free(p);
 }
 
@@ -358,7 +354,8 @@ static int in_list(const char *s, const char *const *list, int n)
     return 0;
 }
 
-int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
+/* The fit itself, on a table that already holds the derived columns. */
+static int fit_core(const lt_table *t, const int64_t *rows, int64_t nrows,
                     const lt_pipeline_spec *spec, lt_pipeline **out)
 {
     *out = NULL;
@@ -495,6 +492,42 @@ done:
     return LT_OK;
 }
 
+int lt_pipeline_fit(const lt_table *t, const int64_t *rows, int64_t nrows,
+                    const lt_pipeline_spec *spec, lt_pipeline **out)
+{
+    *out = NULL;
+    lt_derive **defs = NULL;
+    int nd = 0, rc = LT_OK;
+    if (spec->nderive > 0 &&
+        (rc = lt_derive_parse_list(spec->derive, spec->nderive, &defs, &nd)))
+        return lt_error_wrap(rc, "--derive ");
+    if (nd == 0) {
+        lt_derive_list_free(defs, nd);
+        rc = fit_core(t, rows, nrows, spec, out);
+    } else {
+        lt_table *dt = NULL;
+        const char **drop2 = NULL;
+        lt_pipeline_spec s2 = *spec;
+        rc = lt_pipeline_derive_for_fit(t, rows, nrows, spec, defs, nd, &dt, &drop2, &s2.ndrop);
+        s2.drop = drop2;
+        if (!rc)
+            rc = fit_core(dt, NULL, 0, &s2, out);
+        lt_table_free(dt);
+        free(drop2);
+        if (rc) {
+            lt_derive_list_free(defs, nd);
+        } else {
+            (*out)->derive = defs;
+            (*out)->nderive = nd;
+        }
+    }
+    if (!rc && (rc = lt_pipeline_build_schema(*out))) {
+        lt_pipeline_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int lt_pipeline_nproba(const lt_pipeline *p)
 {
     if (p->task == LT_TASK_CLASSIFICATION)
@@ -504,7 +537,11 @@ int lt_pipeline_nproba(const lt_pipeline *p)
     return 0;
 }
 
-int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba)
+static int labels_core(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                       int64_t nrows, const char *label_col, lt_eval *out);
+
+/* The *_core functions read a table that already holds the derived columns. */
+static int predict_core(const lt_pipeline *p, const lt_table *t, float *pred, float *proba)
 {
     int64_t n = lt_table_nrows(t), d = lt_prep_nout(p->prep);
     float *X = lt_malloc(sizeof(float) * (size_t)(n * d));
@@ -519,11 +556,11 @@ int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, fl
     return rc;
 }
 
-int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+static int evaluate_core(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
                          int64_t nrows, lt_eval *out)
 {
     if (p->task != LT_TASK_CLASSIFICATION && p->task != LT_TASK_REGRESSION)
-        return lt_pipeline_evaluate_labels(p, t, rows, nrows, NULL, out);
+        return labels_core(p, t, rows, nrows, NULL, out);
     memset(out, 0, sizeof *out);
     out->task = p->task;
     lt_table *sub = rows ? lt_table_take(t, rows, nrows) : NULL;
@@ -544,7 +581,7 @@ int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t 
         rc = lt_pipeline_target_values(p, src, NULL, 0, y);
     double t0 = lt_now();
     if (!rc)
-        rc = lt_pipeline_predict(p, src, pred, proba);
+        rc = predict_core(p, src, pred, proba);
     out->predict_seconds = lt_now() - t0;
     out->n = n;
     if (!rc && p->task == LT_TASK_CLASSIFICATION) {
@@ -685,15 +722,15 @@ static int positive_code(const char *col, const int32_t *codes, int64_t n, int n
     return LT_OK;
 }
 
-int lt_pipeline_evaluate_labels(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
-                                int64_t nrows, const char *label_col, lt_eval *out)
+static int labels_core(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                       int64_t nrows, const char *label_col, lt_eval *out)
 {
     if (p->task == LT_TASK_CLASSIFICATION || p->task == LT_TASK_REGRESSION) {
         if (label_col && (!p->target || strcmp(label_col, p->target) != 0))
             return lt_error(LT_EINVAL, "--target '%s' does not match the model's target '%s' "
                             "(omit it for supervised models)", label_col,
                             p->target ? p->target : "");
-        return lt_pipeline_evaluate(p, t, rows, nrows, out);
+        return evaluate_core(p, t, rows, nrows, out);
     }
     memset(out, 0, sizeof *out);
     out->task = p->task;
@@ -801,6 +838,57 @@ int lt_pipeline_evaluate_labels(const lt_pipeline *p, const lt_table *t, const i
     free(use), free(codes), free(X), free(pred), free(score), free(pi), free(yi), free(sd);
     lt_table_free(sub);
     return rc;
+}
+
+/* Public entry points: compute the derived columns (when the model has any)
+ * onto the rows, then the core. */
+
+int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba)
+{
+    if (!p->nderive)
+        return predict_core(p, t, pred, proba);
+    lt_table *dt = NULL;
+    int rc = lt_pipeline_derive_table(p, t, NULL, 0, NULL, &dt);
+    if (!rc)
+        rc = predict_core(p, dt, pred, proba);
+    lt_table_free(dt);
+    return rc;
+}
+
+int lt_pipeline_evaluate_labels(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                                int64_t nrows, const char *label_col, lt_eval *out)
+{
+    if (!p->nderive)
+        return labels_core(p, t, rows, nrows, label_col, out);
+    memset(out, 0, sizeof *out);
+    const char *keep = label_col ? label_col : p->target;
+    if (keep && lt_table_require(t, keep) < 0)
+        return label_col && p->task != LT_TASK_CLASSIFICATION && p->task != LT_TASK_REGRESSION
+                   ? lt_error_wrap(LT_ENOTFOUND, "label: ")
+                   : LT_ENOTFOUND;
+    lt_table *dt = NULL;
+    int rc = lt_pipeline_derive_table(p, t, rows, nrows, keep, &dt);
+    if (!rc)
+        rc = labels_core(p, dt, NULL, 0, label_col, out);
+    lt_table_free(dt);
+    return rc;
+}
+
+int lt_pipeline_evaluate(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                         int64_t nrows, lt_eval *out)
+{
+    return lt_pipeline_evaluate_labels(p, t, rows, nrows, NULL, out);
+}
+
+int lt_pipeline_predict_derived(const lt_pipeline *p, const lt_table *t, float *pred,
+                                float *proba)
+{
+    return predict_core(p, t, pred, proba);
+}
+
+int lt_pipeline_evaluate_derived(const lt_pipeline *p, const lt_table *t, lt_eval *out)
+{
+    return evaluate_core(p, t, NULL, 0, out);
 }
 
 /* NaN/inf are not JSON: write null. */
@@ -918,6 +1006,12 @@ int lt_pipeline_to_state(const lt_pipeline *p, lt_state *st, char **meta_json)
         json_array_append_new(cls, json_string(p->classes[k]));
     json_object_set_new(m, "classes", cls);
     json_object_set_new(m, "prep", json_loads(prep, 0, NULL));
+    if (p->nderive) {
+        json_t *dv = json_array();
+        for (int i = 0; i < p->nderive; i++)
+            json_array_append_new(dv, json_string(lt_derive_text(p->derive[i])));
+        json_object_set_new(m, "derive", dv);
+    }
     json_object_set_new(m, "metrics", load_obj(p->metrics_json));
     json_object_set_new(m, "provenance", load_obj(p->provenance_json));
     *meta_json = json_dumps(m, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -1002,6 +1096,40 @@ int lt_pipeline_from_state(const lt_state *st, const char *meta_json, lt_pipelin
                      : LT_ENOMEM;
     free(params_text);
     if (rc)
+        goto done;
+    /* Derived columns: absent in models from before they existed. */
+    json_t *dv = json_object_get(m, "derive");
+    if (dv && !json_is_array(dv)) {
+        rc = lt_error(LT_ECORRUPT, "model metadata: field 'derive' is not an array");
+        goto done;
+    }
+    if (json_array_size(dv)) {
+        size_t nd = json_array_size(dv);
+        if (nd > 100000 || !(p->derive = lt_calloc(nd, sizeof(lt_derive *)))) {
+            rc = nd > 100000 ? lt_error(LT_ECORRUPT, "model metadata: %zu derived columns", nd)
+                             : LT_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < nd; i++) {
+            json_t *d = json_array_get(dv, i);
+            if (!json_is_string(d)) {
+                rc = lt_error(LT_ECORRUPT, "model metadata: derive[%zu] is not a string", i);
+                goto done;
+            }
+            if ((rc = lt_derive_parse(json_string_value(d), &p->derive[i]))) {
+                rc = lt_error_wrap(LT_ECORRUPT, "model metadata: derive[%zu]: ", i);
+                goto done;
+            }
+            p->nderive++;
+            for (size_t k = 0; k < i; k++)
+                if (!strcmp(lt_derive_name(p->derive[k]), lt_derive_name(p->derive[i]))) {
+                    rc = lt_error(LT_ECORRUPT, "model metadata: derived column '%s' is defined "
+                                  "twice", lt_derive_name(p->derive[i]));
+                    goto done;
+                }
+        }
+    }
+    if ((rc = lt_pipeline_build_schema(p)))
         goto done;
     json_t *metrics = json_object_get(m, "metrics"), *prov = json_object_get(m, "provenance");
     if (json_is_object(metrics))

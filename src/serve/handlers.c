@@ -59,13 +59,12 @@ static const char *task_text(lt_task t)
 static json_t *describe_model(const srv_model *m)
 {
     const lt_pipeline *p = m->pipe;
-    const lt_prep *prep = lt_pipeline_prep(p);
     json_t *feats = json_array();
-    for (int j = 0; feats && j < lt_prep_nin(prep); j++)
+    for (int j = 0; feats && j < lt_pipeline_nin(p); j++)
         json_array_append_new(feats,
-                              json_pack("{s:s, s:s}", "name", lt_prep_in_name(prep, j), "type",
-                                        lt_prep_in_type(prep, j) == LT_COL_NUM ? "numeric"
-                                                                               : "categorical"));
+                              json_pack("{s:s, s:s}", "name", lt_pipeline_in_name(p, j), "type",
+                                        lt_pipeline_in_type(p, j) == LT_COL_NUM ? "numeric"
+                                                                                : "categorical"));
     json_t *classes = json_array();
     for (int k = 0; classes && k < lt_pipeline_nclass(p); k++)
         json_array_append_new(classes, json_string(lt_pipeline_class_name(p, k)));
@@ -74,10 +73,18 @@ static json_t *describe_model(const srv_model *m)
     if (!metrics)
         metrics = json_object();
     const char *target = lt_pipeline_target(p);
-    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", m->name, "model",
-                     lt_pipeline_model_name(p), "task", task_text(lt_pipeline_task(p)), "target",
-                     target ? json_string(target) : json_null(), "features", feats, "classes",
-                     classes, "metrics", metrics);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "name", m->name, "model",
+                          lt_pipeline_model_name(p), "task", task_text(lt_pipeline_task(p)),
+                          "target", target ? json_string(target) : json_null(), "features", feats,
+                          "classes", classes, "metrics", metrics);
+    /* Derived columns the model computes itself from the features above. */
+    if (o && lt_pipeline_nderive(p)) {
+        json_t *dv = json_array();
+        for (int i = 0; dv && i < lt_pipeline_nderive(p); i++)
+            json_array_append_new(dv, json_string(lt_pipeline_derive_text(p, i)));
+        json_object_set_new(o, "derived", dv);
+    }
+    return o;
 }
 
 char *srv_models_json(const lt_server *s)
@@ -211,7 +218,7 @@ srv_reply srv_handle_predict(const lt_server *s, const srv_model *m, const char 
                       (long long)s->max_rows);
         goto done;
     }
-    int rc = srv_rows_to_table(lt_pipeline_prep(p), rows, &t);
+    int rc = srv_rows_to_table(p, rows, &t);
     if (rc) {
         r = srv_error(status_of(rc), "%s", lt_last_error());
         goto done;

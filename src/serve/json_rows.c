@@ -97,7 +97,7 @@ static int num_column(json_t *rows, const char *col, int64_t n, double *vals)
     return LT_OK;
 }
 
-int srv_rows_to_table(const lt_prep *prep, json_t *rows, lt_table **out)
+int srv_rows_to_table(const lt_pipeline *p, json_t *rows, lt_table **out)
 {
     *out = NULL;
     int64_t n = (int64_t)json_array_size(rows);
@@ -109,13 +109,13 @@ int srv_rows_to_table(const lt_prep *prep, json_t *rows, lt_table **out)
     }
     /* Missing columns are reported row by row in feature order, so the
      * first message names the first row that lacks one. */
-    int nin = lt_prep_nin(prep);
+    int nin = lt_pipeline_nin(p);
     for (int64_t i = 0; i < n; i++) {
         json_t *r = json_array_get(rows, (size_t)i);
         for (int j = 0; j < nin; j++)
-            if (!json_object_get(r, lt_prep_in_name(prep, j)))
+            if (!json_object_get(r, lt_pipeline_in_name(p, j)))
                 return lt_error(LT_ENOTFOUND, "rows[%lld]: missing column '%s'", (long long)i,
-                                lt_prep_in_name(prep, j));
+                                lt_pipeline_in_name(p, j));
     }
 
     lt_table *t = lt_table_new();
@@ -123,8 +123,8 @@ int srv_rows_to_table(const lt_prep *prep, json_t *rows, lt_table **out)
     const char **cat = lt_malloc(sizeof(char *) * (size_t)n);
     int rc = t && num && cat ? LT_OK : LT_ENOMEM;
     for (int j = 0; !rc && j < nin; j++) {
-        const char *col = lt_prep_in_name(prep, j);
-        if (lt_prep_in_type(prep, j) == LT_COL_NUM) {
+        const char *col = lt_pipeline_in_name(p, j);
+        if (lt_pipeline_in_type(p, j) == LT_COL_NUM) {
             rc = num_column(rows, col, n, num);
             if (!rc)
                 rc = lt_table_add_num(t, col, num, n);

@@ -47,11 +47,12 @@ srv_reply srv_handle_predict(const lt_server *s, const srv_model *m, const char 
 /* Text of GET /v1/models for the loaded models (malloc'd), or NULL. */
 char *srv_models_json(const lt_server *s);
 
-/* Rows of a predict request -> a table with one column per input feature of
- * `prep`, typed as the prep expects. `rows` is the array of row objects.
+/* Rows of a predict request -> a table with one column per raw input of the
+ * pipeline (lt_pipeline_in_*: derived columns are computed by the pipeline),
+ * typed as it expects. `rows` is the array of row objects.
  * Errors: LT_EINVAL / LT_ETYPE / LT_ENOTFOUND (HTTP 400) with "rows[i]..."
  * messages, LT_ENOMEM. */
-int srv_rows_to_table(const lt_prep *prep, json_t *rows, lt_table **out);
+int srv_rows_to_table(const lt_pipeline *p, json_t *rows, lt_table **out);
 
 /* float32 value as the shortest decimal that reads back to the same float,
  * or JSON null when it is not finite (JSON has no NaN). */

@@ -120,4 +120,87 @@ ls "$T"/*.tmp.* >/dev/null 2>&1 && not_ok "no temporary files left" || ok "no te
 expect_exit 1 "save into a missing directory fails cleanly" -- "$LATHE" train --data "$T/fleet.csv" \
   --target failure --drop $DROP --out /proc/nonexistent/m.lt --quiet
 
+# --- derived columns (--derive): computed at training time and by the saved model ---
+for c in train tune cluster; do
+  expect_exit 0 "$c --help" -- "$LATHE" $c --help
+  expect_output "--derive 'N = EXPR'" "$c --help lists --derive"
+done
+expect_exit 0 "train with --derive (repeated, and ';' in one value)" -- "$LATHE" train --data "$T/fleet.csv" \
+  --target failure --drop $DROP,temp_diff --model gbdt \
+  --derive 'power = torque_nm * rotational_speed_rpm * 2 * pi / 60' \
+  --derive='temp_diff = process_temp_k - air_temp_k; hot = temp_diff > 10' --out "$T/d.lt" --json --quiet
+cp "$T/out" "$T/derive.json"
+python3 - "$T/derive.json" <<'PY' && ok "train --json lists the derived columns" || not_ok "train --json derived"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["derived"] == ["power = torque_nm * rotational_speed_rpm * 2 * pi / 60",
+                        "temp_diff = process_temp_k - air_temp_k", "hot = temp_diff > 10"], j["derived"]
+assert j["metrics"]["roc_auc"] > 0.5
+PY
+expect_exit 0 "info of a model with derived columns" -- "$LATHE" info "$T/d.lt"
+expect_output "^derived +3 columns" "info counts the derived columns"
+expect_output "^  power = torque_nm \* rotational_speed_rpm \* 2 \* pi / 60$" "info shows a definition"
+expect_exit 0 "info --json with derived columns" -- "$LATHE" info "$T/d.lt" --json
+python3 - "$T/out" <<'PY' && ok "info --json: derived list, raw inputs only" || not_ok "info --json derived/inputs"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["derived"][2] == "hot = temp_diff > 10", j["derived"]
+names = [i["name"] for i in j["inputs"]]
+assert "power" not in names and "hot" not in names and "temp_diff" not in names, names
+assert "rotational_speed_rpm" in names and "process_temp_k" in names, names
+PY
+expect_exit 0 "predict on the raw file computes the derived columns" -- "$LATHE" predict --model "$T/d.lt" \
+  --data "$T/fleet.csv" --out "$T/dpred.csv"
+[ "$(wc -l < "$T/dpred.csv")" = "$(wc -l < "$T/fleet.csv")" ] && ok "one prediction per raw row" || not_ok "derive predict rows"
+# The same rows with the derived columns computed by hand and the model trained on them agree.
+python3 - "$T/fleet.csv" "$T/pre.csv" <<'PY'
+import csv, math, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(list(rows[0].keys()) + ["power", "temp_diff", "hot"])
+    for r in rows:
+        p = float(r["torque_nm"]) * float(r["rotational_speed_rpm"]) * 2 * math.pi / 60
+        d = float(r["process_temp_k"]) - float(r["air_temp_k"])
+        w.writerow(list(r.values()) + [repr(p), repr(d), int(d > 10)])
+PY
+expect_exit 0 "predict on a file that already has the columns (they are recomputed)" -- "$LATHE" predict \
+  --model "$T/d.lt" --data "$T/pre.csv" --keep machine --out "$T/dpred2.csv"
+cut -d, -f1 --complement "$T/dpred2.csv" > "$T/p2" ; awk -F, 'NR>0{print $(NF-2)","$(NF-1)","$NF}' "$T/dpred.csv" > "$T/p1"
+cmp -s "$T/p1" "$T/p2" && ok "same predictions from raw and pre-computed files" || not_ok "raw vs pre-computed predictions"
+expect_exit 0 "eval on the raw file" -- "$LATHE" eval --model "$T/d.lt" --data "$T/fleet.csv" --json
+expect_output '"roc_auc"' "eval of a derived model reports metrics"
+expect_exit 0 "explain names derived features" -- "$LATHE" explain --model "$T/d.lt" --data "$T/fleet.csv" --row 3
+expect_output "^  power " "TreeSHAP lists 'power'"
+cut -d, -f1-6,8- "$T/fleet.csv" > "$T/nospeed.csv"
+expect_exit 1 "predict without a raw column a derived one needs" -- "$LATHE" predict --model "$T/d.lt" --data "$T/nospeed.csv"
+expect_output "rotational_speed_rpm" "the missing raw column is named"
+expect_exit 2 "--derive syntax error is a usage error" -- "$LATHE" train --data "$T/fleet.csv" --target failure \
+  --derive 'power = torque_nm * (rotational_speed_rpm'
+expect_output "--derive 'power = torque_nm \* \(rotational_speed_rpm': 42: expected '\)'" "syntax error gives the position"
+expect_exit 2 "--derive without '='" -- "$LATHE" tune --data "$T/fleet.csv" --target failure --grid C=1 --derive 'power'
+expect_output "'power': 6: expected '='" "missing '=' is reported at the end"
+expect_exit 2 "--derive unknown function" -- "$LATHE" cluster --data "$T/fleet.csv" --k 2 --derive 'x = fn(torque_nm)'
+expect_output "5: unknown function 'fn'" "unknown function is named"
+expect_exit 1 "--derive unknown column" -- "$LATHE" train --data "$T/fleet.csv" --target failure --derive 'power = torq * 2'
+expect_output "--derive 'power = torq \* 2': unknown column 'torq'" "unknown column and definition are named"
+expect_exit 1 "--derive categorical column" -- "$LATHE" train --data "$T/fleet.csv" --target failure --derive 'p = type * 2'
+expect_output "column 'type' is categorical" "categorical column is refused"
+expect_exit 1 "--derive name clash" -- "$LATHE" train --data "$T/fleet.csv" --target failure --derive 'torque_nm = 2'
+expect_output "already has a column 'torque_nm'" "name clash is reported"
+expect_exit 1 "--derive reading the target" -- "$LATHE" train --data "$T/fleet.csv" --target failure --derive 'f2 = failure * 2'
+expect_output "reads the target 'failure'" "target leak is refused"
+printf 'Torque [Nm],Speed (rpm),ok\n40,1500,1\n60,2800,0\n35,1400,1\n62,2700,0\n41,1550,1\n58,2900,0\n' > "$T/sp.csv"
+expect_exit 0 "backtick-quoted column names" -- "$LATHE" train --data "$T/sp.csv" --target ok --test-size 0 \
+  --derive 'power = `Torque [Nm]` * `Speed (rpm)` / 1000' --out "$T/sp.lt" --quiet
+expect_output "derived +power = \`Torque \[Nm\]\` \* \`Speed \(rpm\)\` / 1000" "train prints the canonical definition"
+expect_exit 0 "tune with --derive" -- "$LATHE" tune --data "$T/fleet.csv" --target failure --drop $DROP \
+  --grid C=0.1,1 --cv 2 --derive 'temp_diff = process_temp_k - air_temp_k' --out "$T/dt.lt" --quiet
+expect_exit 0 "info of the tuned model" -- "$LATHE" info "$T/dt.lt"
+expect_output "temp_diff = process_temp_k - air_temp_k" "tuned model keeps the definition"
+expect_exit 0 "cluster with --derive" -- "$LATHE" cluster --data "$T/fleet.csv" --k 3 --drop $DROP,machine,failure \
+  --derive 'power = torque_nm * rotational_speed_rpm / 1000' --out "$T/cl.csv" --model-out "$T/cl.lt"
+expect_output "power" "cluster summary shows the derived feature's centroids"
+expect_exit 0 "predict with the cluster model on raw rows" -- "$LATHE" predict --model "$T/cl.lt" --data "$T/fleet.csv" --out "$T/clp.csv"
+
 finish
