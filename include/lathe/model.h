@@ -80,6 +80,9 @@ typedef struct lt_model_vtable {
     int (*contributions)(const lt_model *m, const float *X, int64_t n, float *out);
     /* 0 when a parameter turned predict_proba off (svc without probability). */
     int (*has_proba)(const lt_model *m);
+    /* predict and predict_proba in one pass (pred or proba may be NULL),
+     * exactly as the two calls would give them. */
+    int (*predict_both)(const lt_model *m, const float *X, int64_t n, float *pred, float *proba);
 } lt_model_vtable;
 
 /* Base of every model struct. Impl structs start with `lt_model base;`. */
@@ -120,6 +123,9 @@ int lt_model_predict(const lt_model *m, const float *X, int64_t n, int64_t d, fl
 /* 1 if lt_model_predict_proba gives real probabilities (or anomaly scores). */
 int lt_model_has_proba(const lt_model *m);
 int lt_model_predict_proba(const lt_model *m, const float *X, int64_t n, int64_t d, float *out);
+/* Both outputs (either may be NULL), in one pass when the model can. */
+int lt_model_predict_both(const lt_model *m, const float *X, int64_t n, int64_t d, float *pred,
+                          float *proba);
 /* Fitted tensors go in st (names chosen by the model). */
 int lt_model_save(const lt_model *m, lt_state *st);
 /* Recreate a fitted model from its name, params JSON, header fields and state. */

@@ -458,57 +458,69 @@ static double *raw_scores(const gbdt *m, const float *X, int64_t n)
     return raw;
 }
 
-static int gbdt_predict_proba(const lt_model *mm, const float *X, int64_t n, float *out)
+/* Class decisions (pred) and probabilities (proba), either may be NULL,
+ * from raw scores (n, K). */
+static void from_raw(const lt_model *mm, const double *raw, int64_t n, int K, float *pred,
+                     float *proba)
 {
-    const gbdt *m = (const gbdt *)mm;
-    if (mm->task != LT_TASK_CLASSIFICATION)
-        return lt_error(LT_EUNSUPPORTED, "gbdt: predict_proba needs a classifier");
-    const int K = m->f.nout;
-    double *raw = raw_scores(m, X, n);
-    if (!raw)
-        return LT_ENOMEM;
     for (int64_t i = 0; i < n; i++) {
-        if (K == 1) {
-            double p = sigmoid(raw[i]);
-            out[2 * i] = (float)(1 - p);
-            out[2 * i + 1] = (float)p;
+        const double *z = raw + i * K;
+        if (mm->task != LT_TASK_CLASSIFICATION) {
+            if (pred)
+                pred[i] = (float)z[0];
             continue;
         }
-        const double *z = raw + i * K;
+        if (K == 1) {
+            if (pred)
+                pred[i] = z[0] > 0 ? 1.0f : 0.0f;
+            if (proba) {
+                const double p = sigmoid(z[0]);
+                proba[2 * i] = (float)(1 - p);
+                proba[2 * i + 1] = (float)p;
+            }
+            continue;
+        }
+        int best = 0;
         double mx = z[0], s = 0;
         for (int k = 1; k < K; k++)
-            mx = fmax(mx, z[k]);
+            if (z[k] > z[best])
+                best = k;
+        mx = z[best];
+        if (pred)
+            pred[i] = (float)best;
+        if (!proba)
+            continue;
         for (int k = 0; k < K; k++)
             s += exp(z[k] - mx);
         for (int k = 0; k < K; k++)
-            out[i * K + k] = (float)(exp(z[k] - mx) / s);
+            proba[i * K + k] = (float)(exp(z[k] - mx) / s);
     }
+}
+
+/* One pass over the trees for both outputs (the pipeline's evaluation
+ * asks for both: two passes were half of its predict time). */
+static int gbdt_predict_both(const lt_model *mm, const float *X, int64_t n, float *pred,
+                             float *proba)
+{
+    const gbdt *m = (const gbdt *)mm;
+    if (proba && mm->task != LT_TASK_CLASSIFICATION)
+        return lt_error(LT_EUNSUPPORTED, "gbdt: predict_proba needs a classifier");
+    double *raw = raw_scores(m, X, n);
+    if (!raw)
+        return LT_ENOMEM;
+    from_raw(mm, raw, n, m->f.nout, pred, proba);
     free(raw);
     return LT_OK;
 }
 
+static int gbdt_predict_proba(const lt_model *mm, const float *X, int64_t n, float *out)
+{
+    return gbdt_predict_both(mm, X, n, NULL, out);
+}
+
 static int gbdt_predict(const lt_model *mm, const float *X, int64_t n, float *out)
 {
-    const gbdt *m = (const gbdt *)mm;
-    const int K = m->f.nout;
-    double *raw = raw_scores(m, X, n);
-    if (!raw)
-        return LT_ENOMEM;
-    for (int64_t i = 0; i < n; i++) {
-        if (mm->task != LT_TASK_CLASSIFICATION) {
-            out[i] = (float)raw[i];
-        } else if (K == 1) {
-            out[i] = raw[i] > 0 ? 1.0f : 0.0f;
-        } else {
-            int best = 0;
-            for (int k = 1; k < K; k++)
-                if (raw[i * K + k] > raw[i * K + best])
-                    best = k;
-            out[i] = (float)best;
-        }
-    }
-    free(raw);
-    return LT_OK;
+    return gbdt_predict_both(mm, X, n, out, NULL);
 }
 
 static int gbdt_save(const lt_model *mm, lt_state *st) { return lt_forest_save(&((const gbdt *)mm)->f, st); }
@@ -569,6 +581,7 @@ const lt_model_vtable lt_gbdt_vtable = {
     .fit = gbdt_fit,
     .predict = gbdt_predict,
     .predict_proba = gbdt_predict_proba,
+    .predict_both = gbdt_predict_both,
     .save = gbdt_save,
     .load = gbdt_load,
     .describe = gbdt_describe,

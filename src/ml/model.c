@@ -465,6 +465,19 @@ int lt_model_predict_proba(const lt_model *m, const float *X, int64_t n, int64_t
     return n == 0 ? LT_OK : m->vt->predict_proba(m, X, n, out);
 }
 
+int lt_model_predict_both(const lt_model *m, const float *X, int64_t n, int64_t d, float *pred,
+                          float *proba)
+{
+    if (!pred || !proba || !m->vt->predict_both) {
+        int rc = pred ? lt_model_predict(m, X, n, d, pred) : LT_OK;
+        return rc || !proba ? rc : lt_model_predict_proba(m, X, n, d, proba);
+    }
+    int rc = check_predict(m, X, n, d, pred);
+    if (rc || n == 0)
+        return rc;
+    return m->vt->predict_both(m, X, n, pred, proba);
+}
+
 int lt_model_save(const lt_model *m, lt_state *st)
 {
     if (!m || !st)

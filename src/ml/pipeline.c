@@ -548,10 +548,9 @@ static int predict_core(const lt_pipeline *p, const lt_table *t, float *pred, fl
     if (!X)
         return LT_ENOMEM;
     int rc = lt_prep_apply(p->prep, t, X);
-    if (!rc && pred)
-        rc = lt_model_predict(p->model, X, n, d, pred);
-    if (!rc && proba && lt_pipeline_nproba(p) > 0)
-        rc = lt_model_predict_proba(p->model, X, n, d, proba);
+    if (!rc)
+        rc = lt_model_predict_both(p->model, X, n, d, pred,
+                                   lt_pipeline_nproba(p) > 0 ? proba : NULL);
     free(X);
     return rc;
 }

@@ -178,43 +178,44 @@ out:
     return rc;
 }
 
-static int rf_predict_proba(const lt_model *mm, const float *X, int64_t n, float *out)
+/* Class decisions (pred) and class shares (proba), either may be NULL,
+ * from one pass over the trees. */
+static int rf_predict_both(const lt_model *mm, const float *X, int64_t n, float *pred,
+                           float *proba)
 {
     const rf *m = (const rf *)mm;
-    if (mm->task != LT_TASK_CLASSIFICATION)
+    if (proba && mm->task != LT_TASK_CLASSIFICATION)
         return lt_error(LT_EUNSUPPORTED, "rf: predict_proba needs a classifier");
     const int K = m->f.nout;
     double *raw = lt_malloc(sizeof(double) * (size_t)(n * K));
     if (!raw)
         return LT_ENOMEM;
     lt_forest_raw(&m->f, X, n, raw);
-    for (int64_t i = 0; i < n * K; i++)
-        out[i] = (float)raw[i];
-    free(raw);
-    return LT_OK;
-}
-
-static int rf_predict(const lt_model *mm, const float *X, int64_t n, float *out)
-{
-    const rf *m = (const rf *)mm;
-    const int K = m->f.nout;
-    double *raw = lt_malloc(sizeof(double) * (size_t)(n * K));
-    if (!raw)
-        return LT_ENOMEM;
-    lt_forest_raw(&m->f, X, n, raw);
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; proba && i < n * K; i++)
+        proba[i] = (float)raw[i];
+    for (int64_t i = 0; pred && i < n; i++) {
         if (mm->task != LT_TASK_CLASSIFICATION) {
-            out[i] = (float)raw[i];
+            pred[i] = (float)raw[i];
             continue;
         }
         int best = 0;
         for (int k = 1; k < K; k++)
             if (raw[i * K + k] > raw[i * K + best])
                 best = k;
-        out[i] = (float)best;
+        pred[i] = (float)best;
     }
     free(raw);
     return LT_OK;
+}
+
+static int rf_predict_proba(const lt_model *mm, const float *X, int64_t n, float *out)
+{
+    return rf_predict_both(mm, X, n, NULL, out);
+}
+
+static int rf_predict(const lt_model *mm, const float *X, int64_t n, float *out)
+{
+    return rf_predict_both(mm, X, n, out, NULL);
 }
 
 static int rf_save(const lt_model *mm, lt_state *st) { return lt_forest_save(&((const rf *)mm)->f, st); }
@@ -265,6 +266,7 @@ const lt_model_vtable lt_rf_vtable = {
     .fit = rf_fit,
     .predict = rf_predict,
     .predict_proba = rf_predict_proba,
+    .predict_both = rf_predict_both,
     .save = rf_save,
     .load = rf_load,
     .describe = rf_describe,
