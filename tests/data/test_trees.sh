@@ -3,22 +3,26 @@
 #
 # AI4I 2020 "Machine failure": UDI/Product ID (ids) and TWF/HDF/PWF/OSF/RNF
 # (failure modes: they leak the label) are dropped; the CLI's stratified
-# 80/20 split (seed 42). Two feature sets: the raw sensors, and the raw
-# sensors plus three physical quantities the dataset's documentation names
-# as failure causes (power = torque x speed, process - air temperature,
-# tool wear x torque), computed row by row from the inputs alone. Defaults,
-# no tuning on the hold-out. Measured 2026-11-22 (thresholds: measured minus
-# a margin):
-#   gbdt raw      F1 0.773  ROC AUC 0.968
-#   gbdt physics  F1 0.843  ROC AUC 0.965
-#   rf   physics  F1 0.853  ROC AUC 0.940
-# (scikit-learn HistGradientBoosting / XGBoost on raw features, their own
-# 80/20 split: F1 0.80 / 0.82.) The issue's F1 >= 0.89 is not reached.
+# 80/20 split (seed 42; its own rows, not scikit-learn's). Two feature sets: the raw
+# sensors, and the raw sensors plus three physical quantities the dataset's
+# documentation names as failure causes, declared with --derive (power =
+# torque x angular speed, process - air temperature, tool wear x torque)
+# and computed by the model from each row's own inputs. Measured
+# 2026-11-22 (thresholds: measured minus a margin):
+#   gbdt raw              F1 0.763  ROC AUC 0.967
+#   gbdt physics          F1 0.878  ROC AUC 0.972   (refine=false: 0.843)
+#   gbdt physics, 5-fold CV of the defaults on all rows: F1 0.888 +- 0.028
+#   rf   physics          F1 0.894  ROC AUC 0.954
+# Over six stratified hold-outs (seeds 0-4, 42) gbdt physics at defaults
+# averages F1 0.896 (0.875-0.922); XGBoost hist on the same features 0.83,
+# XGBoost exact 0.89 (5-fold CV). On scikit-learn's seed-42 hold-out, after
+# lathe tune on its 8000 training rows: F1 0.889 (docs/benchmarks.md).
+# The issue's target is F1 >= 0.89.
 #
 # C-MAPSS FD001 remaining useful life with gbdt on windowed features: per
 # unit, the last value and the means over the last 10 and 30 cycles of the
 # 14 informative sensors, plus the cycle; RUL capped at 125; evaluated on
-# the last cycle of each test unit against RUL_FD001. Measured RMSE 14.92
+# the last cycle of each test unit against RUL_FD001. Measured RMSE 14.75
 # (R2 0.861; linreg on the plain rows: 20.83).
 source "$(dirname "$0")/../cli/lib.bash"
 F="$LATHE_DATA/ai4i2020/ai4i2020.csv"
@@ -40,16 +44,26 @@ assert m["f1"] >= float(sys.argv[2]) and m["roc_auc"] >= float(sys.argv[3]), m
 PY
 }
 
-# The physical features, from each row's own inputs (columns 4..8).
-sed '1s/^\xEF\xBB\xBF//' "$F" | awk -F, 'BEGIN { OFS = "," }
-  NR == 1 { print $0, "Power [W]", "Temp diff [K]", "Strain [min Nm]"; next }
-  { print $0, $7 * $6 * 2 * 3.141592653589793 / 60, $5 - $4, $8 * $7 }' > "$T/ai4i_phys.csv"
+# The physical features, declared once; the saved model computes them.
+PHYS=(--derive 'power = `Torque [Nm]` * `Rotational speed [rpm]` * 2 * pi / 60'
+      --derive 'temp_diff = `Process temperature [K]` - `Air temperature [K]`'
+      --derive 'strain = `Tool wear [min]` * `Torque [Nm]`')
 
-check gbdt "$F" 0.75 0.95 "raw features"
-check gbdt "$T/ai4i_phys.csv" 0.82 0.95 "physics features"
-check rf "$T/ai4i_phys.csv" 0.82 0.92 "physics features"
-# Save -> predict on raw rows works and agrees with itself.
-expect_exit 0 "predict with the saved gbdt" -- "$LATHE" predict --model "$T/m.lt" --data "$T/ai4i_phys.csv"
+check gbdt "$F" 0.74 0.95 "raw features"
+check gbdt "$F" 0.86 0.97 "physics features" "${PHYS[@]}"
+check rf "$F" 0.86 0.93 "physics features" "${PHYS[@]}"
+# Save -> predict on raw rows works (the model derives its features).
+expect_exit 0 "predict with the saved rf on the raw file" -- "$LATHE" predict --model "$T/m.lt" --data "$F"
+# Stratified 5-fold cross-validation of the defaults (one candidate: no
+# selection): measured F1 0.888 +- 0.028.
+expect_exit 0 "5-fold CV of gbdt on AI4I with physics features" -- "$LATHE" tune --data "$F" \
+  --target "Machine failure" --drop "$DROP" --model gbdt "${PHYS[@]}" --grid 'refine=true' \
+  --metric f1 --cv 5 --quiet --out "$T/cv.lt" --json
+python3 - "$T/out" <<'PY' && ok "AI4I gbdt physics: 5-fold CV F1 >= 0.86" || not_ok "AI4I gbdt 5-fold CV F1"
+import json, sys
+b = json.load(open(sys.argv[1]))["best"]; print("   ", b)
+assert b["mean"] >= 0.86, b
+PY
 
 # ---- C-MAPSS FD001 ----
 S="2 3 4 7 8 9 11 12 13 14 15 17 20 21"
