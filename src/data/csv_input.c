@@ -12,18 +12,22 @@
 #include <unistd.h>
 #include <zlib.h>
 
-/* malloc for the reader's big internal buffers. Above 4 MiB they are 2 MiB
- * aligned and advised as huge pages: page faults were a third of the parse
- * time on a 3.5 MB file. Freed with free(). */
+/* malloc for the reader's big buffers (input, offsets, column arrays, level
+ * slots). From 1 MiB up they are 2 MiB aligned, rounded up to whole 2 MiB
+ * pages and advised as huge pages: page faults were a third of the parse
+ * time on a 3.5 MB file, and a tenth on a 14 MB one with 4 KiB pages.
+ * Freed with free(); realloc works on them. */
 void *lt_csv_big_alloc(size_t n)
 {
-    if (n < ((size_t)4 << 20))
+    const size_t huge = (size_t)2 << 20;
+    if (n < huge / 2 || n > SIZE_MAX - huge)
         return malloc(n);
+    size_t size = (n + huge - 1) & ~(huge - 1);
     void *p = NULL;
-    if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
+    if (posix_memalign(&p, huge, size) != 0)
         return NULL;
 #ifdef MADV_HUGEPAGE
-    madvise(p, n & ~(((size_t)2 << 20) - 1), MADV_HUGEPAGE);
+    madvise(p, size, MADV_HUGEPAGE);
 #endif
     return p;
 }

@@ -1,18 +1,28 @@
 /* CSV reader. The whole input is one mutable buffer b[0..n] with b[n] = '\0'
  * (NUL bytes inside are rejected first, so '\0' marks the end and the inner
- * loops need no bounds checks). One tokenizer pass unescapes quoted fields in
- * place, NUL-terminates every field and records its offset (row-major,
- * off[rec * ncols + col]); then each column is typed and converted straight
- * from those offsets. No malloc per field. */
-#include "table_impl.h"
+ * loops need no bounds checks). The tokenizer (csv_tok.c) unescapes quoted
+ * fields in place, NUL-terminates every field and records its offset
+ * (row-major, off[rec * ncols + col]). It runs a chunk of records at a time,
+ * and each chunk is typed and converted column by column while its bytes
+ * are still in cache: the input streams through memory once. No malloc per
+ * field.
+ *
+ * Type inference is optimistic: a column is numeric until its first cell
+ * that is neither a number nor a missing marker; from then on it is interned
+ * as categorical (its earlier cells re-read through the kept offsets). All
+ * errors are reported as if the file had been tokenized first and typed
+ * after: tokenizer errors, then empty input, names and options, and last the
+ * type error of the first bad cell in file order. */
+#include "csv_impl.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_MAX_COLS (1 << 20)
-#define CSV_SNIFF_LINES 5
+/* Bytes of input per conversion chunk: small enough that the chunk's text
+ * and offsets stay in L2 between tokenizing and converting. */
+#define CSV_CHUNK_BYTES (128 << 10)
 
 lt_csv_options lt_csv_options_default(void)
 {
@@ -23,260 +33,7 @@ lt_csv_options lt_csv_options_default(void)
     return o;
 }
 
-typedef struct csv_ctx {
-    const char *name;
-    char *b;          /* owned; b[n .. n+CSV_PAD) are zero */
-    size_t n;
-    char delim;       /* ',', ';', '\t', other, or ' ' = runs of spaces/tabs */
-    size_t max_field;
-    int64_t max_recs; /* 0 = all */
-    uint64_t *off;    /* field offsets into b, row-major */
-    size_t off_len, off_cap;
-    int64_t *line;    /* first line of each record */
-    int64_t nrec, line_cap;
-    int ncols;
-} csv_ctx;
-
-/* ---- tokenizer ---------------------------------------------------------------- */
-
-static int is_ws_mode(const csv_ctx *c) { return c->delim == ' '; }
-
-/* Picks the delimiter from the first few lines (outside quotes): the candidate
- * among , \t ; with the same non-zero count on every sampled line wins
- * (largest count first); else the largest count on line one; else runs of
- * spaces if every line splits into the same number (>= 2) of tokens; else ','. */
-static char csv_sniff(const char *p)
-{
-    const char cand[3] = {',', '\t', ';'};
-    int64_t cnt[CSV_SNIFF_LINES][4];
-    int lines = 0, inq = 0, intok = 0;
-    memset(cnt, 0, sizeof cnt);
-    for (; *p && lines < CSV_SNIFF_LINES; p++) {
-        char ch = *p;
-        if (ch == '"')
-            inq = !inq;
-        if (inq)
-            continue;
-        if (ch == '\n' || ch == '\r') {
-            if (cnt[lines][3] > 0 || cnt[lines][0] || cnt[lines][1] || cnt[lines][2])
-                lines++;
-            intok = 0;
-            continue;
-        }
-        for (int k = 0; k < 3; k++)
-            cnt[lines][k] += ch == cand[k];
-        if (ch == ' ' || ch == '\t') {
-            intok = 0;
-        } else if (!intok) {
-            intok = 1;
-            cnt[lines][3]++;
-        }
-    }
-    if (lines < CSV_SNIFF_LINES &&
-        (cnt[lines][3] || cnt[lines][0] || cnt[lines][1] || cnt[lines][2]))
-        lines++;
-    if (lines == 0)
-        return ',';
-    int best = -1;
-    for (int k = 0; k < 3; k++) {
-        int same = cnt[0][k] > 0;
-        for (int l = 1; l < lines && same; l++)
-            same = cnt[l][k] == cnt[0][k];
-        if (same && (best < 0 || cnt[0][k] > cnt[0][best]))
-            best = k;
-    }
-    if (best >= 0)
-        return cand[best];
-    for (int k = 0; k < 3; k++)
-        if (cnt[0][k] > 0 && (best < 0 || cnt[0][k] > cnt[0][best]))
-            best = k;
-    if (best >= 0)
-        return cand[best];
-    int same = cnt[0][3] >= 2;
-    for (int l = 1; l < lines && same; l++)
-        same = cnt[l][3] == cnt[0][3];
-    return same ? ' ' : ',';
-}
-
-static int csv_push_field(csv_ctx *c, uint64_t off)
-{
-    if (c->off_len == c->off_cap) {
-        size_t cap = c->off_cap ? c->off_cap * 2 : 4096;
-        uint64_t *o = c->off ? realloc(c->off, cap * sizeof *o)
-                             : lt_csv_big_alloc(cap * sizeof *o);
-        if (!o)
-            return lt_error(LT_ENOMEM, "%s: out of memory storing fields", c->name);
-        c->off = o;
-        c->off_cap = cap;
-    }
-    c->off[c->off_len++] = off;
-    return LT_OK;
-}
-
-static int csv_push_line(csv_ctx *c, int64_t line)
-{
-    if (c->nrec == c->line_cap) {
-        int64_t cap = c->line_cap ? c->line_cap * 2 : 1024;
-        int64_t *l = realloc(c->line, (size_t)cap * sizeof *l);
-        if (!l)
-            return lt_error(LT_ENOMEM, "%s: out of memory storing rows", c->name);
-        c->line = l;
-        c->line_cap = cap;
-    }
-    c->line[c->nrec++] = line;
-    return LT_OK;
-}
-
-/* One pass from p to the next '\0'. Fills off[] and line[] (line numbers
- * start at line0); sets ncols from the first record unless ncols_known, and
- * rejects any record with a different field count. */
-static int csv_tokenize(csv_ctx *c, char *p, int64_t line0, int ncols_known)
-{
-    const int ws = is_ws_mode(c);
-    const char d = c->delim;
-    unsigned char stop[256];
-    memset(stop, 0, sizeof stop);
-    stop[0] = stop['\n'] = stop['\r'] = 1;
-    stop[(unsigned char)d] = 1;
-    if (ws)
-        stop['\t'] = 1;
-    int64_t line = line0;
-    int rc;
-    for (;;) {
-        /* Blank lines (only spaces, or spaces/tabs in whitespace mode) are skipped. */
-        char *q = p;
-        while (*q == ' ' || (ws && *q == '\t'))
-            q++;
-        if (*q == '\n' || *q == '\r') {
-            p = q + 1;
-            if (*q == '\r' && *p == '\n')
-                p++;
-            line++;
-            continue;
-        }
-        if (*q == '\0')
-            break;
-        if (c->max_recs && c->nrec >= c->max_recs)
-            break;
-        if ((rc = csv_push_line(c, line)) != LT_OK)
-            return rc;
-        int64_t nf = 0;
-        const int first = !ncols_known && c->nrec == 1;
-        char ch;
-        for (;;) {
-            while (*p == ' ' || (ws && *p == '\t'))
-                p++;
-            char *fs, *fe;
-            int64_t fline = line;
-            if (*p == '"') {
-                /* Quoted: unescape "" in place; content is written back from fs. */
-                char *w = fs = ++p;
-                for (;;) {
-                    char x = *p;
-                    if (x == '"') {
-                        if (p[1] != '"')
-                            break;
-                        p++;
-                    } else if (x == '\0') {
-                        return lt_error(LT_EFORMAT,
-                                        "%s:%lld:%lld: unterminated quoted field: expected a "
-                                        "closing '\"' before the end of the input",
-                                        c->name, (long long)fline, (long long)nf + 1);
-                    } else if (x == '\n') {
-                        line++;
-                    }
-                    *w++ = *p++;
-                }
-                p++; /* closing quote */
-                if (!ws)
-                    while (*p == ' ')
-                        p++;
-                ch = *p;
-                if (!stop[(unsigned char)ch])
-                    return lt_error(LT_EFORMAT,
-                                    "%s:%lld:%lld: expected a delimiter or end of line after the "
-                                    "closing quote, got '%c'",
-                                    c->name, (long long)line, (long long)nf + 1, ch);
-                fe = w;
-            } else {
-                fs = p;
-                while (!stop[(unsigned char)*p])
-                    p++;
-                ch = *p;
-                fe = p;
-                if (!ws)
-                    while (fe > fs && fe[-1] == ' ')
-                        fe--;
-            }
-            if ((size_t)(fe - fs) > c->max_field)
-                return lt_error(LT_ELIMIT, "%s:%lld:%lld: field longer than the %zu-byte limit "
-                                "(max_field)", c->name, (long long)fline, (long long)nf + 1,
-                                c->max_field);
-            *fe = '\0'; /* may overwrite the delimiter at p: `ch` keeps it */
-            if (first || nf < c->ncols) {
-                if (first && nf >= CSV_MAX_COLS)
-                    return lt_error(LT_ELIMIT, "%s:%lld: more than %d columns", c->name,
-                                    (long long)line, CSV_MAX_COLS);
-                if ((rc = csv_push_field(c, (uint64_t)(fs - c->b))) != LT_OK)
-                    return rc;
-            }
-            nf++;
-            if (ws) {
-                if (ch == ' ' || ch == '\t') {
-                    p++;
-                    while (*p == ' ' || *p == '\t')
-                        p++;
-                    ch = *p;
-                    if (ch != '\n' && ch != '\r' && ch != '\0')
-                        continue;
-                }
-                break;
-            }
-            if (ch == d) {
-                p++;
-                continue;
-            }
-            break;
-        }
-        /* p is at the record's terminator, whose original byte is ch. */
-        if (ch == '\r') {
-            p++;
-            if (*p == '\n')
-                p++;
-            line++;
-        } else if (ch == '\n') {
-            p++;
-            line++;
-        }
-        if (first) {
-            c->ncols = (int)nf;
-            /* Size the offsets once from the first record's length, so a
-             * big file is not copied through repeated doublings. */
-            size_t rec_bytes = (size_t)(p - c->b) + 1, want = (c->n / rec_bytes + 16) * nf * 9 / 8;
-            if (want > c->off_cap && want < ((size_t)1 << 40)) {
-                uint64_t *o = lt_csv_big_alloc(want * sizeof *o);
-                if (!o)
-                    return lt_error(LT_ENOMEM, "%s: out of memory storing fields", c->name);
-                memcpy(o, c->off, c->off_len * sizeof *o);
-                free(c->off);
-                c->off = o;
-                c->off_cap = want;
-            }
-        }
-        else if (nf != c->ncols)
-            return lt_error(LT_EFORMAT, "%s:%lld: expected %d fields, found %lld", c->name,
-                            (long long)c->line[c->nrec - 1], c->ncols, (long long)nf);
-        if (ch == '\0')
-            break;
-    }
-    return LT_OK;
-}
-
 /* ---- values ---------------------------------------------------------------------- */
-
-static const double csv_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static int ieq(const char *a, const char *lower)
 {
@@ -284,119 +41,6 @@ static int ieq(const char *a, const char *lower)
         if ((*a | 0x20) != *lower)
             return 0;
     return *a == '\0';
-}
-
-/* Parses the whole NUL-terminated field as a decimal number (or inf/infinity).
- * Clinger's fast path: a mantissa of at most 2^53 scaled by an exact power
- * of ten up to 1e22 is one correctly rounded IEEE operation, so the result
- * equals strtod's; anything else (long mantissas, big exponents) is first
- * validated here and then handed to strtod. */
-static int csv_parse_num_slow(const char *s, double *out)
-{
-    const char *p = s;
-    int neg = 0;
-    if (*p == '-' || *p == '+')
-        neg = *p++ == '-';
-    uint64_t w = 0;
-    int nd = 0, any = 0;
-    int64_t dexp = 0;
-    while (*p == '0') {
-        p++;
-        any = 1;
-    }
-    while ((unsigned)(*p - '0') < 10) {
-        if (nd < 19)
-            w = w * 10 + (uint64_t)(*p - '0');
-        else
-            dexp++;
-        nd++;
-        p++;
-        any = 1;
-    }
-    if (*p == '.') {
-        p++;
-        if (nd == 0)
-            while (*p == '0') {
-                p++;
-                dexp--;
-                any = 1;
-            }
-        while ((unsigned)(*p - '0') < 10) {
-            if (nd < 19) {
-                w = w * 10 + (uint64_t)(*p - '0');
-                dexp--;
-            }
-            nd++;
-            p++;
-            any = 1;
-        }
-    }
-    if (!any) {
-        if ((*p | 0x20) == 'i' && (ieq(p, "inf") || ieq(p, "infinity"))) {
-            *out = neg ? -INFINITY : INFINITY;
-            return 1;
-        }
-        return 0;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        int eneg = 0;
-        if (*p == '-' || *p == '+')
-            eneg = *p++ == '-';
-        if ((unsigned)(*p - '0') >= 10)
-            return 0;
-        int64_t e = 0;
-        while ((unsigned)(*p - '0') < 10) {
-            if (e < 100000000)
-                e = e * 10 + (*p - '0');
-            p++;
-        }
-        dexp += eneg ? -e : e;
-    }
-    if (*p != '\0')
-        return 0;
-    double v;
-    if (w == 0)
-        v = 0.0;
-    else if (nd <= 19 && w <= (1ULL << 53) && dexp >= -22 && dexp <= 22)
-        v = dexp >= 0 ? (double)w * csv_pow10[dexp] : (double)w / csv_pow10[-dexp];
-    else
-        return *out = strtod(s, NULL), 1;
-    *out = neg ? -v : v;
-    return 1;
-}
-
-/* The common shape, [sign] digits [. digits] with at most 19 digits, in a
- * tight loop; anything else (exponent, inf, long mantissa) takes the slow
- * path above. Same results: w <= 2^53 over an exact 10^k is one correctly
- * rounded division. */
-static inline int csv_parse_num(const char *s, double *out)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    int neg = 0;
-    if (*p == '-' || *p == '+')
-        neg = *p++ == '-';
-    const unsigned char *d0 = p;
-    uint64_t w = 0;
-    unsigned dg;
-    while ((dg = (unsigned)*p - '0') < 10) {
-        w = w * 10 + dg;
-        p++;
-    }
-    size_t nint = (size_t)(p - d0), nfrac = 0;
-    if (*p == '.') {
-        const unsigned char *f0 = ++p;
-        while ((dg = (unsigned)*p - '0') < 10) {
-            w = w * 10 + dg;
-            p++;
-        }
-        nfrac = (size_t)(p - f0);
-    }
-    if (*p != '\0' || nint + nfrac == 0 || nint + nfrac > 19 || w > (1ULL << 53) || nfrac > 22)
-        return csv_parse_num_slow(s, out);
-    double v = (double)w / csv_pow10[nfrac];
-    *out = neg ? -v : v;
-    return 1;
 }
 
 /* Semicolon-separated files are how European spreadsheets export, with a
@@ -411,8 +55,9 @@ static int csv_decimal_comma(const csv_ctx *c, const char *s, double *out)
     size_t len = strlen(s);
     if (!comma || strchr(comma + 1, ',') || strchr(s, '.') || len >= 64)
         return 0;
-    char tmp[64];
-    memcpy(tmp, s, len + 1);
+    char tmp[64 + CSV_PAD]; /* padded like the input buffer, for csv_parse_num */
+    memcpy(tmp, s, len);
+    memset(tmp + len, 0, CSV_PAD);
     tmp[comma - s] = '.';
     return csv_parse_num(tmp, out);
 }
@@ -429,9 +74,7 @@ static inline int csv_is_missing(const char *s)
     }
 }
 
-/* ---- columns ------------------------------------------------------------------- */
-
-enum { COL_CAND = 0, COL_FAILED = 1, COL_FORCE_CAT = 2 };
+/* ---- names and options ----------------------------------------------------------- */
 
 static int csv_list_columns(const csv_ctx *c, char **names, char *list, size_t cap)
 {
@@ -477,7 +120,7 @@ static int csv_names(const csv_ctx *c, int header, char ***out)
         return LT_ENOMEM;
     *out = names;
     for (int j = 0; j < c->ncols; j++) {
-        const char *h = header ? c->b + c->off[j] : "";
+        const char *h = header ? c->b + csv_off(c, (size_t)j) : "";
         char tmp[32];
         if (!*h) {
             snprintf(tmp, sizeof tmp, "col%d", j + 1);
@@ -494,8 +137,8 @@ static int csv_names(const csv_ctx *c, int header, char ***out)
         if (k >= 0 && k != j) {
             double v;
             lt_error(LT_EFORMAT, "%s:%lld: duplicate column name '%s' (columns %d and %d)%s",
-                     c->name, (long long)c->line[0], names[j], k + 1, j + 1,
-                     csv_parse_num(names[j], &v) ? " (the first row looks like data: read the "
+                     c->name, (long long)c->cline0, names[j], k + 1, j + 1,
+                     csv_parse_num_slow(names[j], &v) ? " (the first row looks like data: read the "
                                                    "file without a header row)" : "");
             k = LT_EFORMAT;
         }
@@ -508,179 +151,416 @@ static int csv_names(const csv_ctx *c, int header, char ***out)
     return LT_OK;
 }
 
-/* Categorical codes for column j (rows 0..nrows-1 after hdr records). */
-static int csv_cat_column(const csv_ctx *c, int hdr, int64_t nrows, int j, int32_t **codes_out,
-                          char ***levels_out, char **pool_out, int *nlevels_out)
+/* ---- columns ---------------------------------------------------------------------- */
+
+enum { COL_CAND = 0, COL_FAILED = 1, COL_FORCE_CAT = 2, COL_DEAD = 3 };
+
+/* One column while the file streams in. A candidate fills num; a failed or
+ * forced-categorical column fills codes through its level map; a column
+ * listed in num_cols that failed is dead (its error is certain). nnum and
+ * ntext count number and text cells, for the "mostly numbers" rule. */
+typedef struct csv_col {
+    unsigned char state, mark;
+    double *num;
+    int32_t *codes;
+    csv_levels lv;
+    int64_t nnum, ntext;
+    int64_t bad, bad_line; /* first cell that is not a number: data row, line */
+} csv_col;
+
+typedef struct csv_build {
+    csv_ctx *c;
+    const char *start; /* first byte of record 0 */
+    int hdr, ncols;
+    csv_col *col;
+    int64_t cap;       /* rows of room in every num / codes array */
+    int sized;         /* level maps of id-like columns pre-sized */
+} csv_build;
+
+static void cols_free(csv_build *B)
 {
-    lt_strmap m;
-    int32_t *codes = lt_malloc((size_t)(nrows ? nrows : 1) * sizeof *codes);
-    if (!codes || lt_strmap_init(&m, 64) != LT_OK) {
-        free(codes);
-        return LT_ENOMEM;
+    if (!B->col)
+        return;
+    for (int j = 0; j < B->ncols; j++) {
+        free(B->col[j].num);
+        free(B->col[j].codes);
+        csv_levels_free(&B->col[j].lv);
     }
-    const uint64_t *off = c->off + (size_t)hdr * c->ncols + j;
-    size_t pool_len = 0;
-    for (int64_t r = 0; r < nrows; r++) {
-        const char *s = c->b + off[(size_t)r * c->ncols];
-        if (csv_is_missing(s)) {
-            codes[r] = -1;
-            continue;
+    free(B->col);
+    B->col = NULL;
+}
+
+/* Expected number of data rows, from the average record length so far. */
+static int64_t rows_estimate(const csv_build *B)
+{
+    const csv_ctx *c = B->c;
+    double used = (double)(c->pos - B->start), left = (double)(c->b + c->n - c->pos);
+    double est = (double)c->nrec + (used > 0 ? left / (used / (double)c->nrec) : 0.0);
+    est = est * 1.02 + 64;
+    if (c->max_recs && est > (double)c->max_recs)
+        est = (double)c->max_recs;
+    if (est > 9e15)
+        est = 9e15;
+    return (int64_t)est - B->hdr;
+}
+
+/* Room for `need` rows in every column array (and offsets to match). */
+static int cols_reserve(csv_build *B, int64_t need)
+{
+    if (need <= B->cap)
+        return LT_OK;
+    int64_t cap = rows_estimate(B);
+    if (cap < B->cap + B->cap / 2)
+        cap = B->cap + B->cap / 2;
+    if (cap < need)
+        cap = need;
+    if (!B->cap) {
+        double recs = ((double)cap + B->hdr) * B->ncols;
+        if (recs < 1e12 && csv_reserve_offsets(B->c, (size_t)recs) != LT_OK)
+            return LT_ENOMEM;
+    }
+    for (int j = 0; j < B->ncols; j++) {
+        csv_col *k = &B->col[j];
+        if (k->state == COL_CAND) {
+            double *v = k->num ? realloc(k->num, (size_t)cap * sizeof *v)
+                               : lt_csv_big_alloc((size_t)cap * sizeof *v);
+            if (!v)
+                return lt_error(LT_ENOMEM, "%s: out of memory storing values", B->c->name);
+            k->num = v;
+        } else if (k->state != COL_DEAD) {
+            int32_t *v = k->codes ? realloc(k->codes, (size_t)cap * sizeof *v)
+                                  : lt_csv_big_alloc((size_t)cap * sizeof *v);
+            if (!v)
+                return lt_error(LT_ENOMEM, "%s: out of memory storing values", B->c->name);
+            k->codes = v;
         }
-        int32_t before = m.n;
-        int32_t k = lt_strmap_put(&m, s, strlen(s));
-        if (k < 0) {
-            free(codes);
-            lt_strmap_free(&m);
-            return k;
-        }
-        if (m.n != before)
-            pool_len += m.lens[k] + 1;
-        codes[r] = k;
     }
-    char **levels = lt_malloc((size_t)(m.n ? m.n : 1) * sizeof *levels);
-    char *pool = lt_malloc(pool_len ? pool_len : 1);
-    if (!levels || !pool) {
-        free(levels);
-        free(pool);
-        free(codes);
-        lt_strmap_free(&m);
-        return LT_ENOMEM;
-    }
-    char *p = pool;
-    for (int32_t k = 0; k < m.n; k++) {
-        memcpy(p, m.keys[k], m.lens[k] + 1);
-        levels[k] = p;
-        p += m.lens[k] + 1;
-    }
-    *codes_out = codes;
-    *levels_out = levels;
-    *pool_out = pool;
-    *nlevels_out = m.n;
-    lt_strmap_free(&m);
+    B->cap = cap;
     return LT_OK;
 }
 
-/* Types and converts every column into a new table. */
-static int csv_build(csv_ctx *c, int header, const lt_csv_options *opt, lt_table **out)
+/* Whether a cell counts as a number for the "mostly numbers" rule. Text
+ * that cannot start a number (nor, with ';', a decimal-comma one) is
+ * turned away on its first byte. */
+static inline int csv_cell_is_num(const csv_ctx *c, const char *s)
 {
-    const int hdr = header ? 1 : 0, ncols = c->ncols;
-    const int64_t nrows = c->nrec - hdr;
+    unsigned char c0 = (unsigned char)s[0];
+    if (c->delim != ';' && (unsigned)(c0 - '0') >= 10 && c0 != '-' && c0 != '+' && c0 != '.' &&
+        (c0 | 0x20) != 'i')
+        return 0;
+    double v;
+    return csv_parse_num(s, &v) || csv_decimal_comma(c, s, &v);
+}
+
+/* Interns records [r0, r1) of column j; counting numbers and text too when
+ * `count` (a failed column, for the "mostly numbers" rule). In batches: hash
+ * a batch and prefetch each key's slot, then probe. A column of ids misses
+ * the cache on nearly every probe; this way the misses overlap. */
+static inline __attribute__((always_inline)) int
+col_intern_v(csv_build *B, int j, int64_t r0, int64_t r1, int count, const int wide)
+{
+    enum { BATCH = 32 };
+    const csv_ctx *c = B->c;
+    csv_col *k = &B->col[j];
+    const char *const b = c->b;
+    const uint32_t *const o32 = wide ? NULL : c->off32 + j;
+    const uint64_t *const o64 = wide ? c->off64 + j : NULL;
+    const size_t nc = (size_t)B->ncols;
+    int32_t *codes = k->codes - B->hdr;
+    const char *str[BATCH];
+    uint64_t hash[BATCH];
+    size_t len[BATCH];
+    for (int64_t r = r0; r < r1; r += BATCH) {
+        const int nb = r1 - r < BATCH ? (int)(r1 - r) : BATCH;
+        for (int i = 0; i < nb; i++) {
+            const char *s =
+                b + (wide ? (size_t)o64[(size_t)(r + i) * nc] : (size_t)o32[(size_t)(r + i) * nc]);
+            str[i] = s;
+            if (csv_is_missing(s)) {
+                str[i] = NULL;
+                continue;
+            }
+            if (count) {
+                if (csv_cell_is_num(c, s))
+                    k->nnum++;
+                else
+                    k->ntext++;
+            }
+            hash[i] = csv_hash_field(s, &len[i]);
+            csv_levels_prefetch(&k->lv, hash[i]);
+        }
+        for (int i = 0; i < nb; i++) {
+            int32_t code = -1;
+            if (str[i] && (code = csv_levels_put_h(&k->lv, str[i], len[i], hash[i])) < 0)
+                return code;
+            codes[r + i] = code;
+        }
+    }
+    return LT_OK;
+}
+
+static int col_intern(csv_build *B, int j, int64_t r0, int64_t r1, int count)
+{
+    if (B->c->wide)
+        return count ? col_intern_v(B, j, r0, r1, 1, 1) : col_intern_v(B, j, r0, r1, 0, 1);
+    return count ? col_intern_v(B, j, r0, r1, 1, 0) : col_intern_v(B, j, r0, r1, 0, 0);
+}
+
+/* Numbers of records [r0, r1) of candidate column j, up to its first text
+ * cell; returns that record, or r1. */
+static inline __attribute__((always_inline)) int64_t
+col_numbers_v(csv_build *B, int j, int64_t r0, int64_t r1, const int wide)
+{
+    const csv_ctx *c = B->c;
+    csv_col *k = &B->col[j];
+    const char *const b = c->b;
+    const uint32_t *const o32 = wide ? NULL : c->off32 + j;
+    const uint64_t *const o64 = wide ? c->off64 + j : NULL;
+    const size_t nc = (size_t)B->ncols;
+    double *num = k->num - B->hdr;
+    int64_t nnum = 0, r;
+    for (r = r0; r < r1; r++) {
+        const char *s = b + (wide ? (size_t)o64[(size_t)r * nc] : (size_t)o32[(size_t)r * nc]);
+        if (csv_parse_num(s, &num[r])) {
+            nnum++;
+            continue;
+        }
+        if (csv_decimal_comma(c, s, &num[r]))
+            nnum++;
+        else if (csv_is_missing(s))
+            num[r] = NAN;
+        else
+            break;
+    }
+    k->nnum += nnum;
+    return r;
+}
+
+/* Numbers of candidate column j; at its first text cell the column turns
+ * categorical (or dead) and the rest of the chunk is interned. */
+static int col_numbers(csv_build *B, int j, int64_t r0, int64_t r1)
+{
+    const csv_ctx *c = B->c;
+    csv_col *k = &B->col[j];
+    int64_t r = c->wide ? col_numbers_v(B, j, r0, r1, 1) : col_numbers_v(B, j, r0, r1, 0);
+    if (r == r1)
+        return LT_OK;
+    /* Record r holds the column's first text cell. */
+    k->bad = r - B->hdr;
+    k->bad_line = c->cline[r - c->chunk0];
+    free(k->num);
+    k->num = NULL;
+    if (k->mark == 1) {
+        k->state = COL_DEAD;
+        return LT_OK;
+    }
+    k->state = COL_FAILED;
+    if (!(k->codes = lt_csv_big_alloc((size_t)(B->cap ? B->cap : 1) * sizeof *k->codes)) ||
+        csv_levels_init(&k->lv, 64) != LT_OK)
+        return LT_ENOMEM;
+    /* Earlier cells are numbers or missing (counted already), in order. */
+    int rc = col_intern(B, j, B->hdr, r, 0);
+    return rc != LT_OK ? rc : col_intern(B, j, r, r1, 1);
+}
+
+/* Converts records [r0, r1) (all data rows) column by column. */
+static int cols_convert(csv_build *B, int64_t r0, int64_t r1)
+{
+    int rc = cols_reserve(B, r1 - B->hdr);
+    for (int j = 0; j < B->ncols && rc == LT_OK; j++) {
+        switch (B->col[j].state) {
+        case COL_CAND: rc = col_numbers(B, j, r0, r1); break;
+        case COL_FAILED: rc = col_intern(B, j, r0, r1, 1); break;
+        case COL_FORCE_CAT: rc = col_intern(B, j, r0, r1, 0); break;
+        default: break;
+        }
+    }
+    if (rc != LT_OK || B->sized)
+        return rc;
+    /* After the first chunk: a column whose values were nearly all new is an
+     * id; size its map for the whole file now instead of doubling 12 times. */
+    B->sized = 1;
+    for (int j = 0; j < B->ncols; j++) {
+        csv_col *k = &B->col[j];
+        if ((k->state == COL_FAILED || k->state == COL_FORCE_CAT) && r1 - r0 >= 64 &&
+            k->lv.n > (r1 - r0) / 2 && csv_levels_reserve(&k->lv, B->cap) != LT_OK)
+            return LT_ENOMEM;
+    }
+    return LT_OK;
+}
+
+/* The first bad cell in file order among the columns that must be numeric,
+ * as an error; LT_OK if there is none. */
+static int cols_type_error(const csv_build *B, char **names, int header)
+{
+    const csv_ctx *c = B->c;
+    int err_col = -1;
+    for (int j = 0; j < B->ncols; j++) {
+        const csv_col *k = &B->col[j];
+        if (k->state != COL_FAILED && k->state != COL_DEAD)
+            continue;
+        int must = k->mark == 1 || (double)k->nnum >= 0.9 * (double)(k->nnum + k->ntext);
+        if (must && (err_col < 0 || k->bad < B->col[err_col].bad))
+            err_col = j;
+    }
+    if (err_col < 0)
+        return LT_OK;
+    const csv_col *k = &B->col[err_col];
+    int64_t r = k->bad;
+    const char *s = c->b + csv_off(c, (size_t)(r + B->hdr) * (size_t)B->ncols + (size_t)err_col);
+    return lt_error(LT_ETYPE, "%s:%lld:%d: column '%s': expected a number, got '%.40s%s'%s",
+                    c->name, (long long)k->bad_line, err_col + 1, names[err_col], s,
+                    strlen(s) > 40 ? "..." : "",
+                    !header && r == 0 ? " (the first row looks like a header row)" : "");
+}
+
+/* Hands the converted columns to a new table. */
+static int cols_table(csv_build *B, char **names, int64_t nrows, lt_table **out)
+{
+    lt_table *t = lt_table_new();
+    if (!t)
+        return LT_ENOMEM;
+    int rc = LT_OK;
+    for (int j = 0; j < B->ncols && rc == LT_OK; j++) {
+        csv_col *k = &B->col[j];
+        char *nm = names[j];
+        names[j] = NULL;
+        if (k->state == COL_CAND) {
+            double *v = k->num;
+            if (B->cap > nrows && !(v = realloc(k->num, (size_t)nrows * sizeof *v)))
+                v = k->num;
+            k->num = NULL;
+            rc = lt_table_adopt_num(t, nm, v, nrows);
+            continue;
+        }
+        int32_t *codes = k->codes;
+        if (B->cap > nrows && !(codes = realloc(k->codes, (size_t)nrows * sizeof *codes)))
+            codes = k->codes;
+        k->codes = NULL;
+        const csv_levels *m = &k->lv;
+        char **levels = lt_malloc((size_t)(m->n ? m->n : 1) * sizeof *levels);
+        char *pool = lt_malloc(m->pool_len ? m->pool_len : 1);
+        if (!levels || !pool) {
+            free(levels);
+            free(pool);
+            free(codes);
+            free(nm);
+            rc = LT_ENOMEM;
+            break;
+        }
+        char *p = pool;
+        for (int32_t l = 0; l < m->n; l++) {
+            memcpy(p, m->key[l], m->len[l]);
+            p[m->len[l]] = '\0';
+            levels[l] = p;
+            p += m->len[l] + 1;
+        }
+        rc = lt_table_adopt_cat(t, nm, codes, nrows, levels, pool, m->n);
+    }
+    if (rc != LT_OK) {
+        lt_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return LT_OK;
+}
+
+/* Tokenizes and converts the whole input into *out. */
+static int csv_stream(csv_ctx *c, const lt_csv_options *opt, lt_table **out)
+{
+    csv_build B;
+    memset(&B, 0, sizeof B);
+    B.c = c;
+    B.start = c->pos;
+    B.hdr = opt->header ? 1 : 0;
     char **names = NULL;
-    unsigned char *mark = NULL, *state = NULL;
-    double **num = NULL;
-    int64_t *bad = NULL;
-    lt_table *t = NULL;
-    int rc = csv_names(c, header, &names);
+    unsigned char *mark = NULL;
+    int64_t line0 = 0;
+    c->cline = &line0;
+    c->cline_cap = 1;
+    int rc = csv_tokenize(c, 1);
+    c->cline = NULL;
     if (rc != LT_OK)
         goto done;
+    if (c->nrec == 0) {
+        rc = lt_error(LT_EFORMAT, "%s: empty file (expected a header row and data rows)",
+                      c->name);
+        goto done;
+    }
+    c->cline0 = line0;
+    const int ncols = B.ncols = c->ncols;
+    /* Chunks of about CSV_CHUNK_BYTES, judged by the first record. */
+    size_t rec_bytes = (size_t)(c->pos - B.start) + 1;
+    int64_t chunk = (int64_t)(CSV_CHUNK_BYTES / rec_bytes);
+    if ((int64_t)ncols * chunk > (1 << 20))
+        chunk = (1 << 20) / ncols;
+    chunk = chunk < 64 ? 64 : chunk > 8192 ? 8192 : chunk;
+    c->cline_cap = chunk + 1;
     mark = lt_calloc((size_t)ncols, 1);
-    state = lt_calloc((size_t)ncols, 1);
-    num = lt_calloc((size_t)ncols, sizeof *num);
-    bad = lt_calloc((size_t)ncols, sizeof *bad);
-    if (!mark || !state || !num || !bad) {
+    B.col = lt_calloc((size_t)ncols, sizeof *B.col);
+    if (!(c->cline = lt_malloc((size_t)c->cline_cap * sizeof *c->cline)) || !mark || !B.col) {
         rc = LT_ENOMEM;
         goto done;
     }
-    if ((rc = csv_resolve(c, names, opt->num_cols, opt->n_num_cols, mark, 1)) ||
-        (rc = csv_resolve(c, names, opt->cat_cols, opt->n_cat_cols, mark, 2)))
-        goto done;
+    c->cline[0] = line0;
+    /* A bad name or option is reported only after the tokenizer has had its
+     * say (as if the whole file were read first); meanwhile nothing is
+     * converted. */
+    int pending = csv_names(c, opt->header, &names) != LT_OK ||
+                  csv_resolve(c, names, opt->num_cols, opt->n_num_cols, mark, 1) != LT_OK ||
+                  csv_resolve(c, names, opt->cat_cols, opt->n_cat_cols, mark, 2) != LT_OK;
     for (int j = 0; j < ncols; j++) {
-        state[j] = mark[j] == 2 ? COL_FORCE_CAT : COL_CAND;
-        if (state[j] == COL_CAND &&
-            !(num[j] = lt_malloc((size_t)(nrows ? nrows : 1) * sizeof(double)))) {
+        B.col[j].mark = mark[j];
+        B.col[j].state = mark[j] == 2 ? COL_FORCE_CAT : COL_CAND;
+        if (mark[j] == 2 && !pending && csv_levels_init(&B.col[j].lv, 64) != LT_OK) {
             rc = LT_ENOMEM;
             goto done;
         }
     }
-    /* Optimistic numeric pass in file order (the buffer streams through the
-     * cache once): a column leaves the candidate set at its first cell that
-     * is neither a number nor a missing marker. Serial on purpose: on a
-     * loaded 2-core gateway a thread team costs more than it saves here. */
-    for (int64_t r = 0; r < nrows; r++) {
-        const uint64_t *o = c->off + (size_t)(r + hdr) * ncols;
-        for (int j = 0; j < ncols; j++) {
-            if (state[j] != COL_CAND)
-                continue;
-            char *s = c->b + o[j];
-            if (!csv_parse_num(s, &num[j][r]) && !csv_decimal_comma(c, s, &num[j][r])) {
-                if (csv_is_missing(s)) {
-                    num[j][r] = NAN;
-                } else {
-                    state[j] = COL_FAILED;
-                    bad[j] = r;
-                }
-            }
+    for (int64_t conv = B.hdr;;) {
+        if (!c->done) {
+            c->chunk0 = conv;
+            if ((rc = csv_tokenize(c, conv + chunk)) != LT_OK)
+                goto done;
         }
-    }
-    /* A failed column is an error if it must be numeric or is mostly numbers;
-     * report the failing cell that comes first in the file. */
-    int err_col = -1;
-    for (int j = 0; j < ncols; j++) {
-        if (state[j] != COL_FAILED)
-            continue;
-        int64_t nnum = 0, ntext = 0;
-        for (int64_t r = 0; r < nrows; r++) {
-            const char *s = c->b + c->off[(size_t)(r + hdr) * ncols + j];
-            double v;
-            if (csv_parse_num(s, &v) || csv_decimal_comma(c, s, &v))
-                nnum++;
-            else if (!csv_is_missing(s))
-                ntext++;
-        }
-        int must = mark[j] == 1 || (double)nnum >= 0.9 * (double)(nnum + ntext);
-        if (must && (err_col < 0 || bad[j] < bad[err_col] ||
-                     (bad[j] == bad[err_col] && j < err_col)))
-            err_col = j;
-    }
-    if (err_col >= 0) {
-        int64_t r = bad[err_col];
-        const char *s = c->b + c->off[(size_t)(r + hdr) * ncols + err_col];
-        rc = lt_error(LT_ETYPE, "%s:%lld:%d: column '%s': expected a number, got '%.40s%s'%s",
-                      c->name, (long long)c->line[r + hdr], err_col + 1, names[err_col], s,
-                      strlen(s) > 40 ? "..." : "",
-                      !header && r == 0 ? " (the first row looks like a header row)" : "");
-        goto done;
-    }
-    if (!(t = lt_table_new())) {
-        rc = LT_ENOMEM;
-        goto done;
-    }
-    for (int j = 0; j < ncols; j++) {
-        char *nm = names[j];
-        names[j] = NULL;
-        if (state[j] == COL_CAND) {
-            rc = lt_table_adopt_num(t, nm, num[j], nrows);
-            num[j] = NULL;
-        } else {
-            int32_t *codes;
-            char **levels, *pool;
-            int nlevels;
-            rc = csv_cat_column(c, hdr, nrows, j, &codes, &levels, &pool, &nlevels);
-            if (rc == LT_OK)
-                rc = lt_table_adopt_cat(t, nm, codes, nrows, levels, pool, nlevels);
-            else
-                free(nm);
-        }
-        if (rc != LT_OK)
+        if (!pending && c->nrec > conv && (rc = cols_convert(&B, conv, c->nrec)) != LT_OK)
             goto done;
+        conv = c->nrec;
+        if (c->done)
+            break;
     }
-done:
-    for (int j = 0; j < ncols; j++) {
+    if (opt->header && c->nrec == 1) {
+        rc = lt_error(LT_EFORMAT, "%s:%lld: no data rows (only a header)", c->name,
+                      (long long)c->cline0 + 1);
+        goto done;
+    }
+    if (pending) {
+        /* Again, now for the message. */
         if (names)
-            free(names[j]);
-        if (num)
-            free(num[j]);
+            for (int j = 0; j < ncols; j++)
+                free(names[j]);
+        free(names);
+        names = NULL;
+        memset(mark, 0, (size_t)ncols);
+        if ((rc = csv_names(c, opt->header, &names)) == LT_OK &&
+            (rc = csv_resolve(c, names, opt->num_cols, opt->n_num_cols, mark, 1)) == LT_OK)
+            rc = csv_resolve(c, names, opt->cat_cols, opt->n_cat_cols, mark, 2);
+        if (rc == LT_OK)
+            rc = lt_error(LT_EINVAL, "%s: internal error: column names", c->name);
+        goto done;
     }
+    if ((rc = cols_type_error(&B, names, opt->header)) != LT_OK)
+        goto done;
+    rc = cols_table(&B, names, c->nrec - B.hdr, out);
+done:
+    if (names)
+        for (int j = 0; j < c->ncols; j++)
+            free(names[j]);
     free(names);
     free(mark);
-    free(state);
-    free(num);
-    free(bad);
-    if (rc != LT_OK) {
-        lt_table_free(t);
-        t = NULL;
-    }
-    *out = t;
+    free(c->cline);
+    c->cline = NULL;
+    cols_free(&B);
     return rc;
 }
 
@@ -734,17 +614,11 @@ static int csv_parse(char *b, size_t n, const char *name, const lt_csv_options *
             p += 3;
         c.delim = opt->delimiter ? opt->delimiter : csv_sniff(p);
         c.max_recs = opt->max_rows ? opt->max_rows + (opt->header ? 1 : 0) : 0;
-        rc = csv_tokenize(&c, p, 1, 0);
+        csv_tok_init(&c, p);
+        rc = csv_stream(&c, opt, out);
     }
-    if (rc == LT_OK && c.nrec == 0)
-        rc = lt_error(LT_EFORMAT, "%s: empty file (expected a header row and data rows)", name);
-    if (rc == LT_OK && opt->header && c.nrec == 1)
-        rc = lt_error(LT_EFORMAT, "%s:%lld: no data rows (only a header)", name,
-                      (long long)c.line[0] + 1);
-    if (rc == LT_OK)
-        rc = csv_build(&c, opt->header, opt, out);
-    free(c.off);
-    free(c.line);
+    free(c.off32);
+    free(c.off64);
     free(b);
     return rc;
 }

@@ -43,7 +43,7 @@ int32_t lt_strmap_put(lt_strmap *m, const char *s, size_t len);
  * tokenizer's end sentinel, the rest leave room for word-wide reads. */
 #define CSV_PAD 16
 
-/* malloc for big internal buffers (huge-page advice above 4 MiB); free(). */
+/* malloc for big internal buffers (huge-page advice from 1 MiB); free(). */
 void *lt_csv_big_alloc(size_t n);
 /* Whole file (or "/dev/stdin") into *out (*len bytes; regular files get
  * CSV_PAD spare bytes already, pipes may not: realloc before use). */
