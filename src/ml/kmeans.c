@@ -14,7 +14,10 @@
  * units, each unit keeps its own partial sums, and these are added in unit
  * order, so the same seed gives the same centers for any thread count.
  * Lloyd reads X once per iteration in one OpenMP region (labels and the
- * new centers' sums together, BLAS single-threaded inside, once per fit). */
+ * new centers' sums together, BLAS single-threaded inside, once per fit);
+ * the iterated passes drop to one thread while a second one does not pay
+ * (km_pass_begin: a loaded machine). Narrow tables (d <= 16) get a copy of
+ * X column-major for the fit, read by the direct distance kernel. */
 #include "kmeans_impl.h"
 
 #include "lathe/cluster.h"
@@ -55,40 +58,59 @@ static double row_dist2(const float *x, const float *c, int64_t d)
 
 /* ---- seeding ----------------------------------------------------------------- */
 
+/* Sum of min(c[r], v[r]) over r < m, in 8 fixed lanes (row r in lane r % 8,
+ * lanes added in order): the same bits in either clone, and vectorised,
+ * where one running double sum is a chain of dependent adds. */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static double
+min_sum(const double *restrict c, const float *restrict v, int64_t m)
+{
+    double acc[8] = {0};
+    int64_t r = 0;
+    for (; r + 8 <= m; r += 8)
+#pragma GCC unroll 8
+        for (int q = 0; q < 8; q++) {
+            const double a = c[r + q], b = v[r + q];
+            acc[q] += a < b ? a : b;
+        }
+    for (; r < m; r++) {
+        const double a = c[r], b = v[r];
+        acc[r % 8] += a < b ? a : b;
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* Greedy k-means++ (Arthur & Vassilvitskii 2007, with scikit-learn's local
- * trials). closest (n): squared distance to the nearest chosen center;
- * cand (trials, n): the same if candidate t were added. The candidate
- * distances go through lt_sgemm like Lloyd's (D^T (trials, rows) per block
- * plus the row and candidate norms): profiled at 4% of a 1-thread fit as a
- * double loop per row and candidate. Called with BLAS serial. */
-static int init_pp(const float *X, int64_t n, int64_t d, int64_t k, lt_rng *rng, float *C)
+ * trials). closest (n): squared distance to the nearest chosen center.
+ * Each step draws `trials` candidates with probability ~ closest, scores
+ * each by the potential sum(min(closest, its distances)) in one pass
+ * (km_plan_dist over fixed units, partial sums per unit: deterministic),
+ * keeps the lowest and updates closest in a second pass with the same
+ * distances. Was: every candidate's distances kept in a (trials, n)
+ * buffer and summed in one dependent chain, 30% of a 34-iteration fit
+ * (profiled, 250k x 5). xt: X column-major or NULL (km_transpose). Called
+ * with BLAS serial. */
+static int init_pp(const float *X, const float *xt, int64_t n, int64_t d, int64_t k, lt_rng *rng,
+                   float *C)
 {
     const int trials = 2 + (int)log((double)k);
     km_plan p;
-    int rc = km_plan_init(&p, n, d, k > trials ? k : trials);  // scratch D^T (trials, blk)
+    int rc = km_plan_init(&p, n, d, k > trials ? k : trials);  // D (trials, blk) per thread
     if (rc)
         return rc;
+    p.xt = xt;
     double *closest = lt_malloc(sizeof(double) * (size_t)n);
     double *cum = lt_malloc(sizeof(double) * (size_t)n);
-    double *cand = lt_malloc(sizeof(double) * (size_t)(trials * n));
-    float *xx = lt_malloc(sizeof(float) * (size_t)n);
-    float cx[32] = {0}, *Ct = lt_malloc(sizeof(float) * (size_t)(trials * d));
-    if (!closest || !cum || !cand || !xx || !Ct) {
-        free(closest), free(cum), free(cand), free(xx), free(Ct);
+    float *Ct = lt_malloc(sizeof(float) * (size_t)(trials * d));
+    if (!closest || !cum || !Ct) {
+        free(closest), free(cum), free(Ct);
         km_plan_free(&p);
         return LT_ENOMEM;
     }
     int64_t first = (int64_t)lt_rng_below(rng, (uint64_t)n);
     memcpy(C, X + first * d, sizeof(float) * (size_t)d);
-#pragma omp parallel for schedule(dynamic, 4096)
-    for (int64_t i = 0; i < n; i++) {
-        const float *x = X + i * d;
-        float s = 0;
-        for (int64_t f = 0; f < d; f++)
-            s += x[f] * x[f];
-        xx[i] = s;
-        closest[i] = row_dist2(x, C, d);
-    }
+#pragma omp parallel for schedule(static) if (n >= 65536)
+    for (int64_t i = 0; i < n; i++)
+        closest[i] = row_dist2(X + i * d, C, d);
     int64_t idx[32];
     for (int64_t c = 1; c < k; c++) {
         double acc = 0;
@@ -106,36 +128,23 @@ static int init_pp(const float *X, int64_t n, int64_t d, int64_t k, lt_rng *rng,
             }
             idx[t] = lo;
             memcpy(Ct + t * d, X + lo * d, sizeof(float) * (size_t)d);
-            cx[t] = xx[lo];
         }
-        // cand[t] (n) = min(closest, squared distance to candidate t); part = unit sums
-#pragma omp parallel if (p.nunit > 1)
-        {
-            float *Dt = p.scratch + (int64_t)km_thread_id() * p.tw;
-#pragma omp for schedule(dynamic, 1)
-            for (int64_t u = 0; u < p.nunit; u++) {
-                const int64_t i1 = (u + 1) * p.unit < n ? (u + 1) * p.unit : n;
-                double s[32] = {0};
-                for (int64_t i0 = u * p.unit; i0 < i1; i0 += p.blk) {
-                    const int64_t m = i1 - i0 < p.blk ? i1 - i0 : p.blk;
-                    // D^T (trials, m) = -2 Ct (trials, d) Xb^T (d, m)
-                    lt_sgemm(0, 1, trials, m, d, -2.0f, Ct, d, X + i0 * d, d, 0.0f, Dt, m);
-                    for (int t = 0; t < trials; t++) {
-                        const float *Dr = Dt + t * m;
-                        double *ct = cand + t * n + i0, st = 0;
-                        for (int64_t r = 0; r < m; r++) {
-                            float v = Dr[r] + cx[t] + xx[i0 + r];
-                            v = v > 0 ? v : 0;
-                            double w = closest[i0 + r] < v ? closest[i0 + r] : (double)v;
-                            ct[r] = w;
-                            st += w;
-                        }
-                        s[t] += st;
-                    }
-                }
+        // pass 1: potential of each candidate, per unit (part (nunit, trials))
+#pragma omp parallel for schedule(dynamic, 1) if (p.nunit > 1)
+        for (int64_t u = 0; u < p.nunit; u++) {
+            float *D, *xT, *best;
+            int32_t *bl;
+            km_thread_scratch(&p, &D, &xT, &best, &bl);
+            const int64_t i1 = (u + 1) * p.unit < n ? (u + 1) * p.unit : n;
+            double s[32] = {0};
+            for (int64_t i0 = u * p.unit; i0 < i1; i0 += p.blk) {
+                const int64_t m = i1 - i0 < p.blk ? i1 - i0 : p.blk;
+                km_plan_dist(&p, X, i0, m, Ct, trials, D);
                 for (int t = 0; t < trials; t++)
-                    p.part[u * trials + t] = s[t];
+                    s[t] += min_sum(closest + i0, D + t * m, m);
             }
+            for (int t = 0; t < trials; t++)
+                p.part[u * trials + t] = s[t];
         }
         int best = 0;
         double best_pot = DBL_MAX;
@@ -146,10 +155,26 @@ static int init_pp(const float *X, int64_t n, int64_t d, int64_t k, lt_rng *rng,
             if (s < best_pot)
                 best_pot = s, best = t;
         }
-        memcpy(closest, cand + best * n, sizeof(double) * (size_t)n);
+        // pass 2: closest = min(closest, distances to the kept candidate),
+        // the same numbers as pass 1 (same blocks, same call)
+#pragma omp parallel for schedule(dynamic, 1) if (p.nunit > 1)
+        for (int64_t u = 0; u < p.nunit; u++) {
+            float *D, *xT, *bst;
+            int32_t *bl;
+            km_thread_scratch(&p, &D, &xT, &bst, &bl);
+            const int64_t i1 = (u + 1) * p.unit < n ? (u + 1) * p.unit : n;
+            for (int64_t i0 = u * p.unit; i0 < i1; i0 += p.blk) {
+                const int64_t m = i1 - i0 < p.blk ? i1 - i0 : p.blk;
+                km_plan_dist(&p, X, i0, m, Ct, trials, D);
+                const float *Db = D + best * m;
+                double *cl = closest + i0;
+                for (int64_t r = 0; r < m; r++)
+                    cl[r] = cl[r] < Db[r] ? cl[r] : Db[r];
+            }
+        }
         memcpy(C + c * d, X + idx[best] * d, sizeof(float) * (size_t)d);
     }
-    free(closest), free(cum), free(cand), free(xx), free(Ct);
+    free(closest), free(cum), free(Ct);
     km_plan_free(&p);
     return LT_OK;
 }
@@ -172,10 +197,11 @@ static int init_random(const float *X, int64_t n, int64_t d, int64_t k, lt_rng *
     return LT_OK;
 }
 
-static int km_init(const kmeans *m, const float *X, int64_t n, int64_t d, lt_rng *rng, float *C)
+static int km_init(const kmeans *m, const float *X, const float *xt, int64_t n, int64_t d,
+                   lt_rng *rng, float *C)
 {
     return m->init == KM_INIT_RANDOM ? init_random(X, n, d, m->k, rng, C)
-                                     : init_pp(X, n, d, m->k, rng, C);
+                                     : init_pp(X, xt, n, d, m->k, rng, C);
 }
 
 /* ---- Lloyd ---------------------------------------------------------------- */
@@ -185,28 +211,23 @@ static int km_init(const kmeans *m, const float *X, int64_t n, int64_t d, lt_rng
  * update. Iteration it: labels_it from C_it; if they equal labels_{it-1},
  * C_it already holds their means (stop); else C_{it+1} = means, stop when
  * the squared shift <= tol_abs. */
-static int km_lloyd(const kmeans *m, const float *X, int64_t n, int64_t d, float *C,
-                    int32_t *lab, double tol_abs, km_run *res)
+static int km_lloyd(const kmeans *m, const float *X, const float *xt, int64_t n, int64_t d,
+                    float *C, int32_t *lab, double tol_abs, km_run *res)
 {
     const int64_t k = m->k;
     km_plan p;
     int rc = km_plan_init(&p, n, d, k);
     if (rc)
         return rc;
+    p.xt = xt;
     double *sum = lt_malloc(sizeof(double) * (size_t)(k * d + k));
-    float *xx = m->base.progress ? lt_malloc(sizeof(float) * (size_t)n) : NULL;
-    rc = sum && (xx || !m->base.progress) ? LT_OK : LT_ENOMEM;
+    rc = sum ? LT_OK : LT_ENOMEM;
     memset(res, 0, sizeof *res);
     memset(lab, 0xff, sizeof(int32_t) * (size_t)n);  // -1: every row "changes" in pass 0
-    for (int64_t i = 0; !rc && xx && i < n; i++) {  // row norms, for progress only
-        float s = 0;
-        for (int64_t f = 0; f < d; f++)
-            s += X[i * d + f] * X[i * d + f];
-        xx[i] = s;
-    }
     for (int it = 0; !rc && it < m->max_iter; it++) {
         double in = 0;
-        int64_t changes = km_plan_lloyd(&p, X, C, lab, xx, sum, sum + k * d, &in);
+        int64_t changes =
+            km_plan_lloyd(&p, X, C, lab, sum, sum + k * d, m->base.progress ? &in : NULL);
         res->n_iter = it + 1;
         if (it > 0 && changes == 0) {
             res->converged = 1;  // labels unchanged: C already holds their means
@@ -225,7 +246,7 @@ static int km_lloyd(const kmeans *m, const float *X, int64_t n, int64_t d, float
         km_plan_assign(&p, X, C, lab, NULL);
         res->inertia = km_inertia(X, n, d, C, lab);
     }
-    free(sum), free(xx);
+    free(sum);
     km_plan_free(&p);
     return rc;
 }
@@ -261,7 +282,7 @@ static int km_minibatch(const kmeans *m, const float *X, int64_t n, int64_t d, l
         memcpy(Xs + j * d, X + idx[j] * d, sizeof(float) * (size_t)d);
     double best = DBL_MAX;
     for (int r = 0; r < n_init && !rc; r++) {
-        if ((rc = km_init(m, Xs, ninit, d, rng, Ct)) ||
+        if ((rc = km_init(m, Xs, NULL, ninit, d, rng, Ct)) ||
             (rc = km_assign(Xs, ninit, d, Ct, k, lb, d2)))
             break;
         double in = 0;
@@ -372,15 +393,18 @@ static int kmeans_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const 
     lt_rng rng;
     lt_rng_seed(&rng, mm->seed);
     km_run best = {DBL_MAX, 0, 0}, run;
+    float *xt = NULL;  // X column-major for the narrow-table passes (d*n floats)
+    if (!rc && m->algorithm != KM_MINIBATCH)
+        rc = km_transpose(X, n, d, &xt);
     lt_blas_serial_begin();  // once for the fit: every pass below nests inside
     if (!rc && m->algorithm == KM_MINIBATCH) {
         rc = km_minibatch(m, X, n, d, &rng, n_init, bestC, lab, &best);
     } else {
         for (int r = 0; !rc && r < n_init; r++) {
-            if ((rc = km_init(m, X, n, d, &rng, C)))
+            if ((rc = km_init(m, X, xt, n, d, &rng, C)))
                 break;
-            rc = m->algorithm == KM_HAMERLY ? km_hamerly(m, X, n, d, C, lab, tol_abs, &run)
-                                            : km_lloyd(m, X, n, d, C, lab, tol_abs, &run);
+            rc = m->algorithm == KM_HAMERLY ? km_hamerly(m, X, xt, n, d, C, lab, tol_abs, &run)
+                                            : km_lloyd(m, X, xt, n, d, C, lab, tol_abs, &run);
             if (!rc && run.inertia < best.inertia) {
                 best = run;
                 memcpy(bestC, C, sizeof(float) * (size_t)(k * d));
@@ -390,6 +414,7 @@ static int kmeans_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const 
             rc = km_assign(X, n, d, bestC, k, lab, NULL);
     }
     lt_blas_serial_end();
+    free(xt);
     if (!rc) {
         for (int64_t i = 0; i < n; i++)
             sizes[lab[i]] += 1;

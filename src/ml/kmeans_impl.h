@@ -28,44 +28,82 @@ typedef struct km_run {
 } km_run;
 
 /* Fixed work split of the row passes (kmeans_pass.c): units of `unit`
- * rows, each a whole number of GEMM blocks of `blk` rows, chosen from
- * (n, d, k) only. Each unit writes its partial sums to its own slot of
- * part (nunit, w = k*d + k: sums (k, d) then counts (k)); adding them in
- * unit order makes every sum identical for any thread count. Buffers are
- * allocated once per fit: no malloc inside an iteration. */
+ * rows, each a whole number of blocks of `blk` rows, chosen from (n, d, k)
+ * only. Each unit writes its partial sums to its own slot of part (nunit,
+ * ws): ncopy copies of w = k*d + k (sums (k, d) then counts (k)), row r of
+ * a block going to copy r % ncopy; adding them in unit and copy order
+ * makes every sum identical for any thread count. Four copies when they
+ * are small (w <= 512): consecutive rows of one cluster then no longer
+ * wait for each other's store (the adds were latency-bound, profiled).
+ * Buffers are allocated once per fit: no malloc inside an iteration.
+ *
+ * Narrow tables (d <= KM_SMALL_D, the sensor case) skip BLAS: a GEMM with
+ * an inner dimension of 5 spent half its time packing (profiled), so the
+ * distances are computed directly, vectorised across rows, from the rows
+ * in column-major order: xt (d, n), a copy of X made once per fit by
+ * km_transpose (d*n floats more memory), or, without it (predict, the
+ * mini-batch subsets), block by block in the thread's scratch. */
+enum { KM_SMALL_D = 16 };
+
 typedef struct km_plan {
-    int64_t n, d, k, blk, unit, nunit, w, tw;
-    int nthr;
-    double *part;   /* (nunit, w) partial sums and counts */
+    int64_t n, d, k, blk, unit, nunit, w, ncopy, ws, tw;
+    int nthr, small;
+    int par, wait; /* km_pass_begin/end: passes on nthr threads or 1, passes to the next probe */
+    double *part;   /* (nunit, ws) partial sums and counts */
     double *inert;  /* (nunit) partial inertia */
-    float *scratch; /* (nthr, tw): per thread D^T (k, blk), best (blk), labels (blk) */
+    float *scratch; /* (nthr, tw): per thread D^T (k, blk), x^T (d, blk) if small, best (blk),
+                       labels (blk) */
     float *cc;      /* (k) squared center norms */
+    const float *xt; /* small: (d, n) X column-major (km_transpose, the caller's), or NULL */
 } km_plan;
 
 /* omp_get_thread_num(), 0 without OpenMP. */
 int km_thread_id(void);
+
+/* Threads of the iterated passes (Lloyd's, Hamerly's), adapted to the
+ * machine: each parallel pass measures the CPU time its threads spent in
+ * the work (km_cpu_now, barrier waits excluded) against its wall time; when
+ * that speed-up is below 1.3 (a thread lost its core to another process
+ * and the other waited for it at the barrier: on a busy 2-core machine a
+ * 2-thread pass measured 1.1-1.7x slower than 1 thread), the next 16
+ * passes run on one thread, then one probes again. Results do not depend
+ * on it (fixed units, sums in unit order). begin returns the threads for
+ * this pass; end takes its wall time and the summed busy CPU time. */
+int km_pass_begin(const km_plan *p);
+void km_pass_end(km_plan *p, int nt, double wall, double busy);
+double km_cpu_now(void);
 int km_plan_init(km_plan *p, int64_t n, int64_t d, int64_t k);
 void km_plan_free(km_plan *p);
+/* *xt = X (n, d) column-major if d <= KM_SMALL_D (free it), else NULL. */
+int km_transpose(const float *X, int64_t n, int64_t d, float **xt);
+/* The calling thread's scratch (km_plan.scratch); xT is NULL unless small. */
+void km_thread_scratch(const km_plan *p, float **Dt, float **xT, float **best, int32_t **lab);
+/* D (kc, m): squared distances (float) of rows i0..i0+m-1 to the kc <= k
+ * centers Cc (kc, d), row j of D for center j. Uses the thread's xT and
+ * best scratch: D may be its Dt. BLAS serial. */
+void km_plan_dist(const km_plan *p, const float *X, int64_t i0, int64_t m, const float *Cc,
+                  int64_t kc, float *D);
 
 /* Nearest center of every row: lab (n), dist2 (n, may be NULL: squared
- * distance from the float expansion ||x||^2 - 2 x.c + ||c||^2). Call with
- * BLAS serial (lt_blas_serial_begin). */
+ * distance in float, direct differences for small d, else the expansion
+ * ||x||^2 - 2 x.c + ||c||^2). Call with BLAS serial (lt_blas_serial_begin). */
 void km_plan_assign(const km_plan *p, const float *X, const float *C, int32_t *lab, float *dist2);
 
 /* One fused Lloyd pass: new labels against C (returns how many changed),
- * and the sums (k*d) and counts (k) of the rows per new label. xx (n, may
- * be NULL): squared row norms; with it, *inertia gets the pass's inertia
- * from the expansion (for progress reports). BLAS serial. */
-int64_t km_plan_lloyd(const km_plan *p, const float *X, const float *C, int32_t *lab,
-                      const float *xx, double *sum, double *counts, double *inertia);
+ * and the sums (k*d) and counts (k) of the rows per new label. inertia
+ * (may be NULL): the pass's inertia in float distances, for progress
+ * reports. BLAS serial. */
+int64_t km_plan_lloyd(km_plan *p, const float *X, const float *C, int32_t *lab,
+                      double *sum, double *counts, double *inertia);
 
-/* Adds the unit partials in unit order into sum (k*d) and counts (k). */
+/* Adds the unit partials in unit and copy order into sum (k*d) and counts (k). */
 void km_plan_reduce(const km_plan *p, double *sum, double *counts);
 /* Adds row x (d) to cluster a of a unit's partial ps: sums (k, d) at 0,
  * counts (k) at kd = k*d. Inline: it runs once per row per pass. */
 static inline void km_part_add(double *ps, int64_t kd, int64_t d, int32_t a, const float *x)
 {
     double *s = ps + (int64_t)a * d;
+#pragma GCC unroll 16
     for (int64_t f = 0; f < d; f++)
         s[f] += x[f];
     ps[kd + a] += 1;
@@ -87,7 +125,7 @@ double km_inertia(const float *X, int64_t n, int64_t d, const float *C, const in
 
 /* Hamerly's exact k-means (kmeans_hamerly.c): same iterations as Lloyd's,
  * skipping the distance computations the triangle inequality rules out. */
-int km_hamerly(const kmeans *m, const float *X, int64_t n, int64_t d, float *C, int32_t *lab,
-               double tol_abs, km_run *res);
+int km_hamerly(const kmeans *m, const float *X, const float *xt, int64_t n, int64_t d, float *C,
+               int32_t *lab, double tol_abs, km_run *res);
 
 #endif

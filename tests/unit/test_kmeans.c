@@ -141,6 +141,107 @@ static void test_determinism(void **st)
     free(X);
 }
 
+/* Every table width takes one of three distance paths: the direct kernel
+ * with d unrolled (d <= 8), its any-d form (9..16), or GEMM (> 16); fits
+ * and predictions also differ in where x^T comes from (a copy made once per
+ * fit, or each block transposed in scratch). Whichever: labels are the
+ * nearest center by a double brute force (but for near-ties), and a run
+ * to strict convergence (tol 0: labels unchanged) leaves each center at
+ * its rows' mean. */
+static void test_distance_paths(void **st)
+{
+    (void)st;
+    const int dims[] = {1, 3, 5, 8, 12, 16, 20}, k = 6, per = 700, n = k * per;
+    const char *algos[] = {"lloyd", "hamerly"};
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        const int d = dims[di];
+        float *C0 = malloc(sizeof(float) * (size_t)(k * d));
+        lt_rng r;
+        lt_rng_seed(&r, 100 + (uint64_t)d);
+        for (int q = 0; q < k * d; q++)
+            C0[q] = (float)(6 * lt_rng_uniform(&r));
+        float *X = blobs(C0, k, d, per, 1.0, 40 + (uint64_t)d, NULL);
+        float *out = malloc(sizeof(float) * (size_t)n);
+        double *mean = malloc(sizeof(double) * (size_t)(k * d + k));
+        for (int a = 0; a < 2; a++) {
+            lt_model *m;
+            assert_ok(lt_model_new("kmeans", &m));
+            assert_ok(lt_model_set_param(m, "k", "6"));
+            assert_ok(lt_model_set_param(m, "tol", "0"));
+            assert_ok(lt_model_set_param(m, "algorithm", algos[a]));
+            lt_model_set_seed(m, 3);
+            assert_ok(lt_model_fit(m, LT_TASK_CLUSTER, X, n, d, NULL, 0, NULL));
+            const float *C;
+            int64_t kk;
+            assert_ok(lt_kmeans_centers(m, &C, &kk));
+            assert_ok(lt_model_predict(m, X, n, d, out));
+            memset(mean, 0, sizeof(double) * (size_t)(k * d + k));
+            int bad = 0;
+            for (int i = 0; i < n; i++) {
+                double b1 = 1e300, b2 = 1e300;
+                int bj = -1;
+                for (int j = 0; j < k; j++) {
+                    double s = 0;
+                    for (int f = 0; f < d; f++) {
+                        double t = (double)X[i * d + f] - C[j * d + f];
+                        s += t * t;
+                    }
+                    if (s < b1)
+                        b2 = b1, b1 = s, bj = j;
+                    else if (s < b2)
+                        b2 = s;
+                }
+                const int got = (int)out[i];
+                if (got != bj && b2 - b1 > 1e-4 * (1 + b1))
+                    bad++;
+                for (int f = 0; f < d; f++)
+                    mean[got * d + f] += X[i * d + f];
+                mean[k * d + got] += 1;
+            }
+            if (bad)
+                fail_msg("d = %d %s: %d rows not at their nearest center", d, algos[a], bad);
+            if (!(described(m, "n_iter") < 300))
+                fail_msg("d = %d %s: no strict convergence in 300 iterations", d, algos[a]);
+            for (int j = 0; j < k; j++) {
+                assert_true(mean[k * d + j] > 0);
+                for (int f = 0; f < d; f++)
+                    assert_near(C[j * d + f], mean[j * d + f] / mean[k * d + j], 1e-4);
+            }
+            lt_model_free(m);
+        }
+        free(C0), free(X), free(out), free(mean);
+    }
+}
+
+/* The same data through k-means++ at 1 and 2 threads and in any column
+ * order of the work: seeding and Hamerly's incremental sums included, the
+ * centers are bit-identical (fixed units, partial sums added in order). */
+static void test_determinism_narrow(void **st)
+{
+    (void)st;
+    const float C[] = {0, 0, 0, 0, 0, 3, 1, 0, 2, 2, 0, 3, 3, 0, 1, 1, 1, 1, 1, 1};
+    const int per = 6000, n = 4 * per, d = 5;
+    float *X = blobs(C, 4, d, per, 1.3, 5, NULL);
+    const char *algos[] = {"lloyd", "hamerly"};
+    for (int a = 0; a < 2; a++) {
+        lt_set_threads(1);
+        lt_model *m1 = fit_kmeans(X, n, d, "7", algos[a], 11);
+        lt_set_threads(2);
+        lt_model *m2 = fit_kmeans(X, n, d, "7", algos[a], 11);
+        const float *c1, *c2;
+        int64_t k;
+        assert_ok(lt_kmeans_centers(m1, &c1, &k));
+        assert_ok(lt_kmeans_centers(m2, &c2, &k));
+        if (memcmp(c1, c2, sizeof(float) * (size_t)(7 * d)))
+            fail_msg("%s: centers differ between 1 and 2 threads", algos[a]);
+        assert_near(described(m1, "n_iter"), described(m2, "n_iter"), 0);
+        lt_model_free(m1);
+        lt_model_free(m2);
+    }
+    lt_set_threads(0);
+    free(X);
+}
+
 static void test_minibatch_close_to_lloyd(void **st)
 {
     (void)st;
@@ -271,6 +372,8 @@ int main(void)
         cmocka_unit_test(test_blobs_all_algorithms),
         cmocka_unit_test(test_hamerly_matches_lloyd),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_distance_paths),
+        cmocka_unit_test(test_determinism_narrow),
         cmocka_unit_test(test_minibatch_close_to_lloyd),
         cmocka_unit_test(test_n_init_keeps_lowest),
         cmocka_unit_test(test_errors),
