@@ -1,7 +1,9 @@
 /* lathe: dispatch to the subcommands. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
@@ -75,8 +77,25 @@ static int list_models(int argc, char **argv)
     return CLI_OK;
 }
 
+/* OpenMP threads waiting at a barrier spin (libgomp: 300k iterations)
+ * before they sleep. On a box shared with other busy work a spinning
+ * thread holds a core the thread it waits for needs, and every barrier can
+ * cost a scheduler time slice: an AI4I gbdt fit on 2 threads took 0.8-2.5 s
+ * beside two busy processes against 0.26 s with a spin count of 1000, and
+ * the same on a quiet machine (docs/benchmarks.md). libgomp reads its
+ * settings once, when it is loaded, so the command sets a short spin and
+ * runs itself again, unless the user chose a wait policy. */
+static void short_omp_spin(char **argv)
+{
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+        return;
+    if (setenv("GOMP_SPINCOUNT", "1000", 1) == 0)
+        execv("/proc/self/exe", argv);  // returns only on failure: go on as we are
+}
+
 int main(int argc, char **argv)
 {
+    short_omp_spin(argv);
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -135,6 +135,11 @@ static double gradients(int kind, const double *F, const float *y, const float *
         for (int64_t blk = b0; blk < b1; blk++) {
             double ls = 0, ws = 0;
             const int64_t e = (blk + 1) * LOSS_BLOCK < n ? (blk + 1) * LOSS_BLOCK : n;
+            if (kind == LOSS_LOGISTIC && !want_loss) {  // the common case, vectorised
+                gbdt_logistic_grad(F, y, w, blk * LOSS_BLOCK, e, g, h);
+                part[2 * (blk - b0)] = part[2 * (blk - b0) + 1] = 0;
+                continue;
+            }
             for (int64_t i = blk * LOSS_BLOCK; i < e; i++) {
                 const double *f = F + i * K;
                 const double wi = w[i];

@@ -44,6 +44,11 @@ float *lt_tree_columns(const float *X, int64_t d, const int64_t *rows, int64_t n
 /* A float e with a <= e < b (for a < b): the threshold between two values. */
 float tb_edge_between(float a, float b);
 
+/* g, h (rows b..e) of the binary logistic loss at raw scores F (n):
+ * w (p - y) and w max(p (1 - p), 1e-16), p = sigmoid(F) (gbdt_link.c). */
+void gbdt_logistic_grad(const double *F, const float *y, const float *w, int64_t b, int64_t e,
+                        float *g, float *h);
+
 /* ---- growth (tree_grow.c) ------------------------------------------------ */
 
 typedef struct tg_params {
