@@ -665,23 +665,56 @@ static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, con
     row_value *rv = w->rv + cd->b;  // the node's own stretch (and row_cap further for sorting)
     const double *tot = w->sum + k * S;
     double *bl = w->bleft + k * S, base[64], st[64];
+    // Gather the rows of bins b0, b0 + 1 (ascending) and sum bin b0's statistics. A big node
+    // (par_rows) is cut into the same fixed blocks as its partition, each gathered into its own
+    // stretch with its own sums, then packed and added in block order: the serial result's rows,
+    // sums that depend on the row count only, and no idle core.
+    const int64_t m = cd->e - cd->b;
+    int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
+    if (nblk > TG_MAX_BLOCKS)
+        nblk = TG_MAX_BLOCKS;
+    if (S > 4)  // (only rf with many classes: never par_rows)
+        nblk = 1;
+    const int64_t len = (m + nblk - 1) / nblk;
+    int64_t cnt[TG_MAX_BLOCKS], miss[TG_MAX_BLOCKS];
+    double part[TG_MAX_BLOCKS][4];  // per-block sums of bin b0 (S <= 4 when blocked)
     for (int c = 0; c < S; c++)
-        base[c] = bl[c];  // left sums without bin b0: the fixed part of every candidate
-    int64_t n2 = 0, nmiss = 0;
-    for (int64_t q = cd->b; q < cd->e; q++) {
-        const int64_t r = rows[q];
-        const int v = in->bins[r * d + gf];
-        if (v == b0 || v == b0 + 1) {
-            rv[n2++] = (row_value){xc[r], r};
-            if (v == b0) {
-                row_stats(w, in, r, st);
-                for (int c = 0; c < S; c++)
-                    base[c] -= st[c];
+        base[c] = 0;
+#pragma omp parallel for schedule(static) if (nblk > 1 && !omp_in_parallel())
+    for (int64_t blk = 0; blk < nblk; blk++) {
+        const int64_t kb = cd->b + blk * len, ke = kb + len < cd->e ? kb + len : cd->e;
+        row_value *out = rv + (kb - cd->b);
+        double *sb = nblk > 1 ? part[blk] : base, sv[64];
+        int64_t c2 = 0, nm = 0;
+        for (int c = 0; c < S && nblk > 1; c++)
+            sb[c] = 0;
+        for (int64_t q = kb; q < ke; q++) {
+            const int64_t r = rows[q];
+            const int v = in->bins[r * d + gf];
+            if (v == b0 || v == b0 + 1) {
+                out[c2++] = (row_value){xc[r], r};
+                if (v == b0) {
+                    row_stats(w, in, r, sv);
+                    for (int c = 0; c < S; c++)
+                        sb[c] += sv[c];
+                }
+            } else {
+                nm += v == TB_MISSING;
             }
-        } else {
-            nmiss += v == TB_MISSING;
         }
+        cnt[blk] = c2, miss[blk] = nm;
     }
+    int64_t n2 = cnt[0], nmiss = miss[0];
+    for (int64_t blk = 1; blk < nblk; blk++) {
+        memmove(rv + n2, rv + blk * len, sizeof(row_value) * (size_t)cnt[blk]);
+        n2 += cnt[blk], nmiss += miss[blk];
+    }
+    if (nblk > 1)
+        for (int64_t blk = 0; blk < nblk; blk++)
+            for (int c = 0; c < S; c++)
+                base[c] += part[blk][c];
+    for (int c = 0; c < S; c++)
+        base[c] = bl[c] - base[c];  // left sums without bin b0: the fixed part of every candidate
     if (n2 < 2)
         return;
     sort_row_values(rv, rv + w->row_cap, n2);
