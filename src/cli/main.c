@@ -89,8 +89,12 @@ static void short_omp_spin(char **argv)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
         return;
-    if (setenv("GOMP_SPINCOUNT", "1000", 1) == 0)
-        execv("/proc/self/exe", argv);  // returns only on failure: go on as we are
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || n >= (ssize_t)sizeof self - 1 || setenv("GOMP_SPINCOUNT", "1000", 1) != 0)
+        return;
+    self[n] = '\0';  // the real path, so ps and top still say "lathe", not "exe"
+    execv(self, argv);  // returns only on failure: go on as we are
 }
 
 int main(int argc, char **argv)
