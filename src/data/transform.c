@@ -340,43 +340,61 @@ int lt_prep_apply(const lt_prep *p, const lt_table *t, float *X)
             return lt_error(LT_ETYPE, "column '%s' holds text; expected numbers (it was "
                             "numeric when the model was fitted)", c->name);
     }
-    for (int a = 0; a < p->nin; a++) {
+    /* Level maps of the categorical columns: the table's codes to fitted levels. */
+    int **maps = lt_calloc((size_t)(p->nin ? p->nin : 1), sizeof *maps);
+    int rc = maps ? LT_OK : LT_ENOMEM;
+    for (int a = 0; a < p->nin && !rc; a++) {
         const prep_col *c = &p->cols[a];
         int j = lt_table_col_index(t, c->name);
-        if (c->type == LT_COL_NUM) {
-            /* X[:, out0] = (imputed x - center) / scale */
-            const double *v = lt_table_num(t, j);
-            for (int64_t i = 0; i < n; i++) {
-                double x = isfinite(v[i]) ? v[i] : c->fill;
-                X[i * nout + c->out0] = c->scale > 0 ? (float)((x - c->center) / c->scale) : 0.0f;
-            }
-        } else if (lt_table_col_type(t, j) == LT_COL_CAT) {
-            /* Map the table's level codes to fitted levels once, then per row. */
-            int nl = lt_table_cat_nlevels(t, j);
-            int *map = lt_malloc((size_t)(nl ? nl : 1) * sizeof *map);
-            if (!map)
-                return LT_ENOMEM;
-            for (int k = 0; k < nl; k++)
-                map[k] = find_level(c, lt_table_cat_level(t, j, k));
-            const int32_t *codes = lt_table_cat(t, j);
-            for (int64_t i = 0; i < n; i++)
-                put_cat(p, c, codes[i] >= 0 ? map[codes[i]] : c->fill_level, X + i * nout);
-            free(map);
-        } else {
-            /* Numbers in a categorical column: match their text ("1" == level "1"). */
-            const double *v = lt_table_num(t, j);
-            char buf[48];
-            for (int64_t i = 0; i < n; i++) {
-                int k = c->fill_level;
-                if (!isnan(v[i])) {
-                    lt_fmt_double(v[i], buf, sizeof buf);
-                    k = find_level(c, buf);
+        if (c->type == LT_COL_NUM || lt_table_col_type(t, j) != LT_COL_CAT)
+            continue;
+        int nl = lt_table_cat_nlevels(t, j);
+        if (!(maps[a] = lt_malloc((size_t)(nl ? nl : 1) * sizeof **maps))) {
+            rc = LT_ENOMEM;
+            break;
+        }
+        for (int k = 0; k < nl; k++)
+            maps[a][k] = find_level(c, lt_table_cat_level(t, j, k));
+    }
+    /* Rows in blocks, columns inside: X (n, nout) is row-major, so a
+     * column at a time over all rows wrote one cache line per value and
+     * passed the whole matrix through the cache once per column. */
+    enum { BLOCK = 256 };
+    for (int64_t i0 = 0; i0 < n && !rc; i0 += BLOCK) {
+        const int64_t i1 = i0 + BLOCK < n ? i0 + BLOCK : n;
+        for (int a = 0; a < p->nin; a++) {
+            const prep_col *c = &p->cols[a];
+            int j = lt_table_col_index(t, c->name);
+            if (c->type == LT_COL_NUM) {
+                /* X[:, out0] = (imputed x - center) / scale */
+                const double *v = lt_table_num(t, j);
+                for (int64_t i = i0; i < i1; i++) {
+                    double x = isfinite(v[i]) ? v[i] : c->fill;
+                    X[i * nout + c->out0] = c->scale > 0 ? (float)((x - c->center) / c->scale) : 0.0f;
                 }
-                put_cat(p, c, k, X + i * nout);
+            } else if (maps[a]) {
+                const int32_t *codes = lt_table_cat(t, j);
+                for (int64_t i = i0; i < i1; i++)
+                    put_cat(p, c, codes[i] >= 0 ? maps[a][codes[i]] : c->fill_level, X + i * nout);
+            } else {
+                /* Numbers in a categorical column: match their text ("1" == level "1"). */
+                const double *v = lt_table_num(t, j);
+                char buf[48];
+                for (int64_t i = i0; i < i1; i++) {
+                    int k = c->fill_level;
+                    if (!isnan(v[i])) {
+                        lt_fmt_double(v[i], buf, sizeof buf);
+                        k = find_level(c, buf);
+                    }
+                    put_cat(p, c, k, X + i * nout);
+                }
             }
         }
     }
-    return LT_OK;
+    for (int a = 0; maps && a < p->nin; a++)
+        free(maps[a]);
+    free(maps);
+    return rc;
 }
 
 /* ---- JSON ------------------------------------------------------------------ */

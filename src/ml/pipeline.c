@@ -447,8 +447,10 @@ static int fit_core(const lt_table *t, const int64_t *rows, int64_t nrows,
      * row), and only the rows it uses. */
     feats[nf] = tj >= 0 ? lt_table_col_name(t, tj) : NULL;
     lt_table *cols = lt_table_select(t, feats, nf + (tj >= 0));
-    sub = cols ? lt_table_take(cols, use, m) : NULL;
-    lt_table_free(cols);
+    int every_row = !rows && m == lt_table_nrows(t);  // then use[] is 0..n-1
+    sub = every_row ? cols : cols ? lt_table_take(cols, use, m) : NULL;
+    if (!every_row)
+        lt_table_free(cols);
     if (!sub) {
         rc = LT_ENOMEM;
         goto done;
