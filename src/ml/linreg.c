@@ -129,18 +129,26 @@ static void lin_hv(void *ctx, const double *v, double *hv)
 static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const double *sw,
                      int64_t n, int64_t d, double *w)
 {
-    // S = sqrt(sw) Xc, t = sqrt(sw) yc; rows n..n+d-1 hold sqrt(alpha) I for
-    // the SVD fallback (ridge as an augmented least-squares problem).
-    int64_t rows = n + (m->alpha > 0 ? d : 0), ldb = rows > d ? rows : d;
-    double *S = lt_calloc((size_t)(rows * d + ldb + 2 * d * d + d), sizeof(double));
-    if (!S)
+    // S = sqrt(sw) Xc, t = sqrt(sw) yc: the rows of the normal equations. Unweighted, they are
+    // Xc and yc themselves (no copy of the whole matrix); the SVD fallback
+    // below builds its own, since LAPACK overwrites it.
+    double *A = lt_calloc((size_t)(2 * d * d + d), sizeof(double));
+    double *Sw = sw ? lt_malloc(sizeof(double) * (size_t)(n * d + n)) : NULL;
+    if (!A || (sw && !Sw)) {
+        free(A);
+        free(Sw);
         return LT_ENOMEM;
-    double *t = S + rows * d, *A = t + ldb, *A0 = A + d * d, *sv = A0 + d * d;
-    for (int64_t i = 0; i < n; i++) {
-        double s = sw ? sqrt(sw[i]) : 1.0;
-        for (int64_t j = 0; j < d; j++)
-            S[i * d + j] = s * Xc[i * d + j];
-        t[i] = s * yc[i];
+    }
+    double *A0 = A + d * d, *sv = A0 + d * d;
+    const double *S = Xc, *t = yc;
+    if (sw) {
+        for (int64_t i = 0; i < n; i++) {
+            double s = sqrt(sw[i]);
+            for (int64_t j = 0; j < d; j++)
+                Sw[i * d + j] = s * Xc[i * d + j];
+            Sw[n * d + i] = s * yc[i];
+        }
+        S = Sw, t = Sw + n * d;
     }
     // A = S^T S + alpha I (d, d); w = S^T t (d).
     lt_dgemm(1, 0, d, d, n, 1.0, S, d, S, d, 0.0, A, d);
@@ -183,21 +191,33 @@ static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const 
     // sensors) is rounding noise, and Cholesky would fit huge cancelling
     // weights to it. The Gram matrix squares the condition, hence 1e-12 ~ (1e-6)^2.
     if (info != 0 || rcond < 1e-12 * 1e4) {
+        // Ridge as an augmented least-squares problem: rows n..n+d-1 hold sqrt(alpha) I.
+        int64_t rows = n + (m->alpha > 0 ? d : 0), ldb = rows > d ? rows : d;
+        double *B = lt_calloc((size_t)(rows * d + ldb), sizeof(double)), *tb = B + rows * d;
+        if (!B) {
+            free(A);
+            free(Sw);
+            return LT_ENOMEM;
+        }
+        memcpy(B, S, sizeof(double) * (size_t)(n * d));
+        memcpy(tb, t, sizeof(double) * (size_t)n);
         if (m->alpha > 0) {
             double sa = sqrt(m->alpha);
             for (int64_t j = 0; j < d; j++)
-                S[(n + j) * d + j] = sa;  // t[n + j] is already 0
+                B[(n + j) * d + j] = sa;  // tb[n + j] is already 0
         }
         lapack_int rank;
-        info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)d, 1, S,
-                              (lapack_int)d, t, 1, sv, 1e-6, &rank);  // drop noise directions
+        info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, (lapack_int)rows, (lapack_int)d, 1, B,
+                              (lapack_int)d, tb, 1, sv, 1e-6, &rank);  // drop noise directions
         if (info != 0)
             rc = lt_error(LT_EINVAL, "linreg: SVD least squares did not converge (info %d)",
                           (int)info);
         else
-            memcpy(w, t, sizeof(double) * (size_t)d);
+            memcpy(w, tb, sizeof(double) * (size_t)d);
+        free(B);
     }
-    free(S);
+    free(A);
+    free(Sw);
     return rc;
 }
 
