@@ -46,16 +46,6 @@ static const lt_param_spec kmeans_params[] = {
      "minibatch: rows per batch"},
 };
 
-static double row_dist2(const float *x, const float *c, int64_t d)
-{
-    double s = 0;
-    for (int64_t f = 0; f < d; f++) {
-        double t = (double)x[f] - c[f];
-        s += t * t;
-    }
-    return s;
-}
-
 /* ---- seeding ----------------------------------------------------------------- */
 
 /* Sum of min(c[r], v[r]) over r < m, in 8 fixed lanes (row r in lane r % 8,
@@ -110,7 +100,7 @@ static int init_pp(const float *X, const float *xt, int64_t n, int64_t d, int64_
     memcpy(C, X + first * d, sizeof(float) * (size_t)d);
 #pragma omp parallel for schedule(static) if (n >= 65536)
     for (int64_t i = 0; i < n; i++)
-        closest[i] = row_dist2(X + i * d, C, d);
+        closest[i] = km_dist2(X + i * d, C, d);
     int64_t idx[32];
     for (int64_t c = 1; c < k; c++) {
         double acc = 0;

@@ -18,29 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static double dist2(const float *x, const float *c, int64_t d)
-{
-    double s = 0;
-    for (int64_t f = 0; f < d; f++) {
-        double t = (double)x[f] - c[f];
-        s += t * t;
-    }
-    return s;
-}
-
-/* Squared distance, d a constant in the specialised copies (unrolled). */
-static inline __attribute__((always_inline)) double dist2_d(const float *x, const float *c,
-                                                           const int64_t d)
-{
-    double s = 0;
-#pragma GCC unroll 16
-    for (int64_t f = 0; f < d; f++) {
-        double t = (double)x[f] - c[f];
-        s += t * t;
-    }
-    return s;
-}
-
 /* Exact nearest and second-nearest center of row x: the k distances along
  * centers from CT (d, k), the centers column-major in double (a loop over
  * j the compiler vectorises; was a scalar double loop per center with a
@@ -124,7 +101,7 @@ ham_rows(const km_plan *pl, const float *X, const float *C, const ham_move *mv, 
             }
             const double mb = mv->s[a] > li ? mv->s[a] : li;
             if (ui > mb) {
-                ui = sqrt(dist2_d(x, C + (int64_t)a * d, d));  // tighten the upper bound
+                ui = sqrt(km_dist2(x, C + (int64_t)a * d, d));  // tighten the upper bound
                 if (ui > mb)
                     j = nearest2_d(x, mv->CT, k, d, dd, &ui, &li);
             }
@@ -235,7 +212,7 @@ int km_hamerly(const kmeans *m, const float *X, const float *xt, int64_t n, int6
         // p[j]: how far center j moved; the next pass moves the bounds by it.
         int64_t r1 = 0;
         for (int64_t j = 0; j < k; j++) {
-            p[j] = sqrt(dist2(C + j * d, Cold + j * d, d));
+            p[j] = sqrt(km_dist2(C + j * d, Cold + j * d, d));
             if (p[j] > p[r1])
                 r1 = j;
         }
@@ -249,7 +226,7 @@ int km_hamerly(const kmeans *m, const float *X, const float *xt, int64_t n, int6
             double best = INFINITY;
             for (int64_t q = 0; q < k; q++)
                 if (q != j)
-                    best = fmin(best, dist2(C + j * d, C + q * d, d));
+                    best = fmin(best, km_dist2(C + j * d, C + q * d, d));
             s[j] = 0.5 * sqrt(best);
         }
         if (m->base.progress)

@@ -21,6 +21,20 @@ typedef struct kmeans {
     int n_iter, converged;
 } kmeans;
 
+/* Squared distance of x and c (d each) in double. Inlined, so a caller with
+ * a constant d (Hamerly's per-width copies) gets it unrolled. */
+static inline __attribute__((always_inline)) double km_dist2(const float *x, const float *c,
+                                                            const int64_t d)
+{
+    double s = 0;
+#pragma GCC unroll 16
+    for (int64_t f = 0; f < d; f++) {
+        double t = (double)x[f] - c[f];
+        s += t * t;
+    }
+    return s;
+}
+
 /* Result of one k-means run from given initial centers (updated in place). */
 typedef struct km_run {
     double inertia;

@@ -160,6 +160,27 @@ static const float *block_xt(const km_plan *p, const float *X, int64_t i0, int64
     return xT;
 }
 
+/* out (m): squared distances of the m rows of xt (d, ld) column-major to
+ * center c (d), built up feature by feature so every loop runs along rows. */
+static inline __attribute__((always_inline)) void
+rows_dist2(const float *restrict xt, int64_t ld, int64_t m, int64_t d, const float *restrict c,
+           float *restrict out)
+{
+#pragma omp simd
+    for (int64_t r = 0; r < m; r++) {
+        const float t = xt[r] - c[0];
+        out[r] = t * t;
+    }
+    for (int64_t f = 1; f < d; f++) {
+        const float *xf = xt + f * ld, cf = c[f];
+#pragma omp simd
+        for (int64_t r = 0; r < m; r++) {
+            const float t = xf[r] - cf;
+            out[r] += t * t;
+        }
+    }
+}
+
 /* D (kc, m): squared distances of kc centers Cc (kc, d) to each row, in
  * columns of m; the direct kernel's sums for small d (vectorised across
  * rows), else through lt_sgemm and the expansion (clamped at 0). */
@@ -167,23 +188,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) static void
 dist_small(const float *xt, int64_t ld, int64_t m, int64_t d, const float *Cc, int64_t kc,
            float *D)
 {
-    for (int64_t j = 0; j < kc; j++) {
-        const float *c = Cc + j * d;
-        float *Dj = D + j * m;
-#pragma omp simd
-        for (int64_t r = 0; r < m; r++) {
-            const float t = xt[r] - c[0];
-            Dj[r] = t * t;
-        }
-        for (int64_t f = 1; f < d; f++) {
-            const float *xf = xt + f * ld, cf = c[f];
-#pragma omp simd
-            for (int64_t r = 0; r < m; r++) {
-                const float t = xf[r] - cf;
-                Dj[r] += t * t;
-            }
-        }
-    }
+    for (int64_t j = 0; j < kc; j++)
+        rows_dist2(xt, ld, m, d, Cc + j * d, D + j * m);
 }
 
 void km_plan_dist(const km_plan *p, const float *X, int64_t i0, int64_t m, const float *Cc,
@@ -280,20 +286,7 @@ near_small_any(const float *restrict xt, int64_t ld, int64_t m, int64_t d,
         const int64_t r1 = m - r0 < 256 ? m : r0 + 256, len = r1 - r0;
         const float *x0 = xt + r0;
         for (int64_t j = 0; j < k; j++) {
-            const float *c = C + j * d;
-#pragma omp simd
-            for (int64_t r = 0; r < len; r++) {
-                const float t = x0[r] - c[0];
-                acc[r] = t * t;
-            }
-            for (int64_t f = 1; f < d; f++) {
-                const float *xf = x0 + f * ld, cf = c[f];
-#pragma omp simd
-                for (int64_t r = 0; r < len; r++) {
-                    const float t = xf[r] - cf;
-                    acc[r] += t * t;
-                }
-            }
+            rows_dist2(x0, ld, len, d, C + j * d, acc);
             float *b = best + r0;
             int32_t *l = lab + r0;
             const int32_t jj = (int32_t)j;
@@ -531,16 +524,6 @@ int64_t km_plan_lloyd(km_plan *p, const float *X, const float *C, int32_t *lab,
     return changes;
 }
 
-static double row_dist2(const float *x, const float *c, int64_t d)
-{
-    double s = 0;
-    for (int64_t f = 0; f < d; f++) {
-        double t = (double)x[f] - c[f];
-        s += t * t;
-    }
-    return s;
-}
-
 double km_finish(const float *X, int64_t n, int64_t d, float *C, int64_t k, int32_t *lab,
                  double *sum, double *counts, int *moved)
 {
@@ -556,7 +539,7 @@ double km_finish(const float *X, int64_t n, int64_t d, float *C, int64_t k, int3
         for (int64_t i = 0; i < n; i++) {
             if (counts[lab[i]] < 2)
                 continue;
-            double dd = row_dist2(X + i * d, C + (int64_t)lab[i] * d, d);
+            double dd = km_dist2(X + i * d, C + (int64_t)lab[i] * d, d);
             if (dd > fd)
                 fd = dd, far = i;
         }
@@ -591,6 +574,6 @@ double km_inertia(const float *X, int64_t n, int64_t d, const float *C, const in
 {
     double s = 0;
     for (int64_t i = 0; i < n; i++)
-        s += row_dist2(X + i * d, C + (int64_t)lab[i] * d, d);
+        s += km_dist2(X + i * d, C + (int64_t)lab[i] * d, d);
     return s;
 }
