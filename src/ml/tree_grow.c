@@ -43,6 +43,7 @@
 
 #define TG_BLOCK 16384    /* rows per histogram / partition block, at least */
 #define TG_MAX_BLOCKS 32  /* blocks per node, at most */
+#define TG_ALONE (2 * TG_BLOCK)  /* a node this big is split alone, its rows in blocks */
 #define TG_PART_BYTES (32LL << 20)  /* memory for block partial histograms, at most (else 1 partial) */
 #define TG_SMALL 48       /* nodes with fewer rows find splits by sorting (< 256: keys hold the index) */
 
@@ -284,6 +285,23 @@ static void hist_rows(const tg_work *w, const tg_input *in, const int64_t *rows,
 }
 #undef HIST_LOOP
 
+/* Row blocks of a node of m rows (1: serial). The number depends only on
+ * m, never on the thread count, and histogram, partition and refinement
+ * cut a node the same way. */
+static int64_t row_blocks(const tg_params *p, int64_t m)
+{
+    const int64_t nblk = p->par_rows && m >= TG_ALONE ? m / TG_BLOCK : 1;
+    return nblk > TG_MAX_BLOCKS ? TG_MAX_BLOCKS : nblk;
+}
+
+/* Block k of rows[b..e) cut in blocks of len: [*kb, *ke). */
+static inline void block_range(int64_t b, int64_t e, int64_t len, int64_t k, int64_t *kb,
+                               int64_t *ke)
+{
+    *kb = b + k * len < e ? b + k * len : e;
+    *ke = *kb + len < e ? *kb + len : e;
+}
+
 /* Histogram of rows[b..e) over the tree's features into slot. */
 static int build_hist(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
                       int64_t b, int64_t e, int slot)
@@ -294,7 +312,7 @@ static int build_hist(tg_work *w, const tg_input *in, const tg_params *p, const 
     // blocks; the cap depends on d and S only, never on the thread count).
     int64_t cap = TG_PART_BYTES / ((int64_t)sizeof(double) * w->hsize) + 1;
     cap = cap < 2 ? 2 : cap > TG_MAX_BLOCKS ? TG_MAX_BLOCKS : cap;
-    int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
+    int64_t nblk = row_blocks(p, m);
     if (nblk > cap)
         nblk = cap;
     if (nblk == 1) {
@@ -516,14 +534,6 @@ static void make_leaf(tg_work *w, const tg_params *p, int64_t k)
     w->cd[k].slot = -1;
 }
 
-/* Stable partition of rows[b..e): left rows first, both sides ascending.
- * Every row is written to both sides and only one count advances: no
- * branch to mispredict on a split that cuts rows at random. A big node
- * (par_rows) is cut into the same blocks as its histogram: each block
- * splits into its own stretch of scratch (lefts in the first half, rights
- * in the second), then the pieces are copied back in block order: the
- * serial result, in parallel (the serial partition was 10% of a fit and
- * the largest part left unparallelised). */
 /* Whether row r goes left of split (gf, bin, dl), or with raw of
  * "X value <= thr" (a refined split; NaN: dl). */
 static inline int goes_left(const tg_input *in, int64_t r, int gf, int bin, int dl, int raw,
@@ -537,59 +547,68 @@ static inline int goes_left(const tg_input *in, int64_t r, int gf, int bin, int 
     return v == TB_MISSING ? dl : v <= bin;
 }
 
+/* The n rows of src into lefts and rights in order; returns the lefts.
+ * Every row is written to both sides and only one count advances: no
+ * branch to mispredict on a split that cuts rows at random. lefts may be
+ * src itself (it never overtakes the reads). */
+static int64_t split_run(const tg_input *in, const int64_t *src, int64_t n, int64_t *lefts,
+                         int64_t *rights, int gf, int bin, int dl, int raw, float thr)
+{
+    int64_t nl = 0, nr = 0;
+    for (int64_t q = 0; q < n; q++) {
+        const int64_t r = src[q];
+        const int left = goes_left(in, r, gf, bin, dl, raw, thr);
+        lefts[nl] = r;
+        rights[nr] = r;
+        nl += left;
+        nr += !left;
+    }
+    return nl;
+}
+
+/* Stable partition of rows[b..e): left rows first, both sides ascending.
+ * A big node (par_rows) is cut into the same blocks as its histogram: each
+ * block splits into its own stretch of scratch (lefts in the first half,
+ * rights in the second), then the pieces are copied back in block order:
+ * the serial result, in parallel (the serial partition was 10% of a fit
+ * and the largest part left unparallelised). */
 static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows,
                          int64_t b, int64_t e, int gf, int bin, int dl, int raw, float thr)
 {
-    const int64_t m = e - b;
     int64_t *sc = w->scratch + b;  // the node's own stretch: nodes may split side by side
-    int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
-    if (nblk > TG_MAX_BLOCKS)
-        nblk = TG_MAX_BLOCKS;
+    const int64_t nblk = row_blocks(p, e - b);
     if (nblk == 1) {
-        int64_t nl = b, nr = 0;
-        for (int64_t q = b; q < e; q++) {
-            const int64_t r = rows[q];
-            const int left = goes_left(in, r, gf, bin, dl, raw, thr);
-            rows[nl] = r;
-            sc[nr] = r;
-            nl += left;
-            nr += !left;
-        }
-        memcpy(rows + nl, sc, sizeof(int64_t) * (size_t)nr);
-        return nl;
+        int64_t nl = split_run(in, rows + b, e - b, rows + b, sc, gf, bin, dl, raw, thr);
+        memcpy(rows + b + nl, sc, sizeof(int64_t) * (size_t)(e - b - nl));
+        return b + nl;
     }
-    const int64_t len = (m + nblk - 1) / nblk;  // block k: rows[b + k len, b + (k + 1) len)
+    const int64_t len = (e - b + nblk - 1) / nblk;  // block k: rows[b + k len, b + (k + 1) len)
     int64_t *A = sc, *B = sc + w->row_cap;  // (m) lefts, (m) rights, by block
     int64_t nleft[TG_MAX_BLOCKS], total = 0;
 #pragma omp parallel if (!omp_in_parallel())
     {
 #pragma omp for schedule(static)
         for (int64_t k = 0; k < nblk; k++) {
-            const int64_t kb = b + k * len < e ? b + k * len : e, ke = kb + len < e ? kb + len : e;
-            int64_t *a = A + (kb - b), *r = B + (kb - b), nl = 0, nr = 0;
-            for (int64_t q = kb; q < ke; q++) {
-                const int64_t row = rows[q];
-                const int left = goes_left(in, row, gf, bin, dl, raw, thr);
-                a[nl] = row;
-                r[nr] = row;
-                nl += left;
-                nr += !left;
-            }
-            nleft[k] = nl;
+            int64_t kb, ke;
+            block_range(b, e, len, k, &kb, &ke);
+            nleft[k] = split_run(in, rows + kb, ke - kb, A + (kb - b), B + (kb - b), gf, bin, dl,
+                                 raw, thr);
         }
         // Every thread works out the destinations itself: one barrier fewer than a single.
         int64_t lo[TG_MAX_BLOCKS], ro[TG_MAX_BLOCKS], tl = 0;
         for (int64_t k = 0; k < nblk; k++)
             tl += nleft[k];
         for (int64_t k = 0, at = b, rt = b + tl; k < nblk; k++) {
-            const int64_t kb = b + k * len < e ? b + k * len : e, ke = kb + len < e ? kb + len : e;
+            int64_t kb, ke;
+            block_range(b, e, len, k, &kb, &ke);
             lo[k] = at, ro[k] = rt;
             at += nleft[k];
             rt += ke - kb - nleft[k];
         }
 #pragma omp for schedule(static)
         for (int64_t k = 0; k < nblk; k++) {
-            const int64_t kb = b + k * len < e ? b + k * len : e, ke = kb + len < e ? kb + len : e;
+            int64_t kb, ke;
+            block_range(b, e, len, k, &kb, &ke);
             memcpy(rows + lo[k], A + (kb - b), sizeof(int64_t) * (size_t)nleft[k]);
             memcpy(rows + ro[k], B + (kb - b), sizeof(int64_t) * (size_t)(ke - kb - nleft[k]));
         }
@@ -670,11 +689,7 @@ static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, con
     // stretch with its own sums, then packed and added in block order: the serial result's rows,
     // sums that depend on the row count only, and no idle core.
     const int64_t m = cd->e - cd->b;
-    int64_t nblk = p->par_rows && m >= 2 * TG_BLOCK ? m / TG_BLOCK : 1;
-    if (nblk > TG_MAX_BLOCKS)
-        nblk = TG_MAX_BLOCKS;
-    if (S > 4)  // (only rf with many classes: never par_rows)
-        nblk = 1;
+    const int64_t nblk = S > 4 ? 1 : row_blocks(p, m);  // (S > 4: rf, never par_rows)
     const int64_t len = (m + nblk - 1) / nblk;
     int64_t cnt[TG_MAX_BLOCKS], miss[TG_MAX_BLOCKS];
     double part[TG_MAX_BLOCKS][4];  // per-block sums of bin b0 (S <= 4 when blocked)
@@ -682,7 +697,8 @@ static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, con
         base[c] = 0;
 #pragma omp parallel for schedule(static) if (nblk > 1 && !omp_in_parallel())
     for (int64_t blk = 0; blk < nblk; blk++) {
-        const int64_t kb = cd->b + blk * len, ke = kb + len < cd->e ? kb + len : cd->e;
+        int64_t kb, ke;
+        block_range(cd->b, cd->e, len, blk, &kb, &ke);
         row_value *out = rv + (kb - cd->b);
         double *sb = nblk > 1 ? part[blk] : base, sv[64];
         int64_t c2 = 0, nm = 0;
@@ -853,10 +869,8 @@ static int child_hist(tg_work *w, const tg_input *in, const tg_params *p, const 
     return LT_OK;
 }
 
-/* A node of at least this many rows is split alone, its rows cut into
- * blocks over the threads; smaller nodes of a level split side by side,
- * one thread each, with the same (serial) arithmetic as alone. */
-#define TG_ALONE (2 * TG_BLOCK)
+/* 1: node k is split alone (row blocks over the threads), 0: beside others. */
+static inline int alone(const tg_work *w, int64_t k) { return w->cd[k].e - w->cd[k].b >= TG_ALONE; }
 
 /* Depth-wise growth level by level for boosting (par_rows): the open list
  * holds one level. Below TG_ALONE rows a node's work is serial, and most of
@@ -883,11 +897,11 @@ static int grow_levels(tg_work *w, const tg_input *in, const tg_params *p, int64
         }
         w->nopen = 0;
         for (int i = 0; i < n; i++)
-            if (w->cd[lev[i]].e - w->cd[lev[i]].b >= TG_ALONE)
+            if (alone(w, lev[i]))
                 mid[i] = split_rows(w, in, p, rows, lev[i]);
 #pragma omp parallel for schedule(dynamic, 1) if (n > 1 && !omp_in_parallel())
         for (int i = 0; i < n; i++)
-            if (w->cd[lev[i]].e - w->cd[lev[i]].b < TG_ALONE)
+            if (!alone(w, lev[i]))
                 mid[i] = split_rows(w, in, p, rows, lev[i]);
         if ((rc = grow_nodes(w, w->nnodes + 2 * (int64_t)n))) {
             free(lev);
@@ -897,11 +911,11 @@ static int grow_levels(tg_work *w, const tg_input *in, const tg_params *p, int64
         for (int i = 0; i < n && !rc; i++)
             rc = split_children(w, in, p, lev[i], mid[i], &build[i]);
         for (int i = 0; i < n && !rc; i++)
-            if (build[i] >= 0 && w->cd[build[i]].e - w->cd[build[i]].b >= TG_ALONE)
+            if (build[i] >= 0 && alone(w, build[i]))
                 rc = child_hist(w, in, p, rows, build[i]);
 #pragma omp parallel for schedule(dynamic, 1) if (n > 1 && !omp_in_parallel())
         for (int i = 0; i < n; i++)
-            if (!rc && build[i] >= 0 && w->cd[build[i]].e - w->cd[build[i]].b < TG_ALONE)
+            if (!rc && build[i] >= 0 && !alone(w, build[i]))
                 child_hist(w, in, p, rows, build[i]);  // serial build: no allocation, no error
 #pragma omp parallel for schedule(dynamic, 4) if (n > 1 && !omp_in_parallel())
         for (int64_t c = first; c < first + 2 * (int64_t)n; c++) {
