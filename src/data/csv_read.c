@@ -252,6 +252,14 @@ static inline int csv_cell_is_num(const csv_ctx *c, const char *s)
     return csv_parse_num(s, &v) || csv_decimal_comma(c, s, &v);
 }
 
+/* Text of cell i of a column whose offsets start at o32 / o64 (stride
+ * ncols), `wide` a constant in the specialised loops. */
+static inline __attribute__((always_inline)) const char *
+cell_at(const char *b, const uint32_t *o32, const uint64_t *o64, size_t i, const int wide)
+{
+    return b + (wide ? (size_t)o64[i] : (size_t)o32[i]);
+}
+
 /* Interns records [r0, r1) of column j; counting numbers and text too when
  * `count` (a failed column, for the "mostly numbers" rule). In batches: hash
  * a batch and prefetch each key's slot, then probe. A column of ids misses
@@ -273,8 +281,7 @@ col_intern_v(csv_build *B, int j, int64_t r0, int64_t r1, int count, const int w
     for (int64_t r = r0; r < r1; r += BATCH) {
         const int nb = r1 - r < BATCH ? (int)(r1 - r) : BATCH;
         for (int i = 0; i < nb; i++) {
-            const char *s =
-                b + (wide ? (size_t)o64[(size_t)(r + i) * nc] : (size_t)o32[(size_t)(r + i) * nc]);
+            const char *s = cell_at(b, o32, o64, (size_t)(r + i) * nc, wide);
             str[i] = s;
             if (csv_is_missing(s)) {
                 str[i] = NULL;
@@ -320,7 +327,7 @@ col_numbers_v(csv_build *B, int j, int64_t r0, int64_t r1, const int wide)
     double *num = k->num - B->hdr;
     int64_t nnum = 0, r;
     for (r = r0; r < r1; r++) {
-        const char *s = b + (wide ? (size_t)o64[(size_t)r * nc] : (size_t)o32[(size_t)r * nc]);
+        const char *s = cell_at(b, o32, o64, (size_t)r * nc, wide);
         if (csv_parse_num(s, &num[r])) {
             nnum++;
             continue;
