@@ -125,34 +125,46 @@ static void lin_hv(void *ctx, const double *v, double *hv)
 
 /* ---- lstsq ---------------------------------------------------------------- */
 
-/* Solve for w (d) on the centred Xc (n, d), yc (n). */
-static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const double *sw,
-                     int64_t n, int64_t d, double *w)
+/* The centred, weighted rows sqrt(sw_i) (x_i - mean) of X (n, d) for rows
+ * [i0, i0 + nb) into B (nb, d), and sqrt(sw_i) yc_i into t (nb). */
+static void lin_rows(const float *X, const double *yc, const double *sw, const double *mean,
+                     int64_t d, int64_t i0, int64_t nb, double *B, double *t)
 {
-    // S = sqrt(sw) Xc, t = sqrt(sw) yc: the rows of the normal equations. Unweighted, they are
-    // Xc and yc themselves (no copy of the whole matrix); the SVD fallback
-    // below builds its own, since LAPACK overwrites it.
+    for (int64_t r = 0; r < nb; r++) {
+        int64_t i = i0 + r;
+        double s = sw ? sqrt(sw[i]) : 1.0;
+        for (int64_t j = 0; j < d; j++)
+            B[r * d + j] = s * ((double)X[i * d + j] - mean[j]);
+        t[r] = s * yc[i];
+    }
+}
+
+/* Solve for w (d) on X (n, d) centred by mean (d), and the centred yc (n). */
+static int lin_lstsq(const linreg *m, const float *X, const double *yc, const double *sw,
+                     const double *mean, int64_t n, int64_t d, double *w)
+{
+    // The normal equations A = S^T S + alpha I (d, d), w = S^T t (d) for the
+    // rows S = sqrt(sw) (X - mean), t = sqrt(sw) yc, accumulated over blocks
+    // of ~128 KB: no n x d double copy (whose fresh pages cost more than the
+    // arithmetic here). Only the SVD fallback below builds the whole S.
+    int64_t nb = 16384 / (d > 0 ? d : 1);
+    nb = nb < 64 ? 64 : nb;
     double *A = lt_calloc((size_t)(2 * d * d + d), sizeof(double));
-    double *Sw = sw ? lt_malloc(sizeof(double) * (size_t)(n * d + n)) : NULL;
-    if (!A || (sw && !Sw)) {
+    double *Bk = lt_malloc(sizeof(double) * (size_t)(nb * (d + 1)));
+    if (!A || !Bk) {
         free(A);
-        free(Sw);
+        free(Bk);
         return LT_ENOMEM;
     }
-    double *A0 = A + d * d, *sv = A0 + d * d;
-    const double *S = Xc, *t = yc;
-    if (sw) {
-        for (int64_t i = 0; i < n; i++) {
-            double s = sqrt(sw[i]);
-            for (int64_t j = 0; j < d; j++)
-                Sw[i * d + j] = s * Xc[i * d + j];
-            Sw[n * d + i] = s * yc[i];
-        }
-        S = Sw, t = Sw + n * d;
+    double *A0 = A + d * d, *sv = A0 + d * d, *tk = Bk + nb * d;
+    for (int64_t i0 = 0; i0 < n; i0 += nb) {
+        int64_t k = n - i0 < nb ? n - i0 : nb;
+        lin_rows(X, yc, sw, mean, d, i0, k, Bk, tk);
+        double beta = i0 ? 1.0 : 0.0;
+        lt_dgemm(1, 0, d, d, k, 1.0, Bk, d, Bk, d, beta, A, d);
+        lt_dgemm(1, 0, d, 1, k, 1.0, Bk, d, tk, 1, beta, w, 1);
     }
-    // A = S^T S + alpha I (d, d); w = S^T t (d).
-    lt_dgemm(1, 0, d, d, n, 1.0, S, d, S, d, 0.0, A, d);
-    lt_dgemm(1, 0, d, 1, n, 1.0, S, d, t, 1, 0.0, w, 1);
+    free(Bk);
     for (int64_t j = 0; j < d; j++)
         A[j * d + j] += m->alpha;
     // Columns that are identically zero after centring (constant sensors,
@@ -196,11 +208,9 @@ static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const 
         double *B = lt_calloc((size_t)(rows * d + ldb), sizeof(double)), *tb = B + rows * d;
         if (!B) {
             free(A);
-            free(Sw);
             return LT_ENOMEM;
         }
-        memcpy(B, S, sizeof(double) * (size_t)(n * d));
-        memcpy(tb, t, sizeof(double) * (size_t)n);
+        lin_rows(X, yc, sw, mean, d, 0, n, B, tb);
         if (m->alpha > 0) {
             double sa = sqrt(m->alpha);
             for (int64_t j = 0; j < d; j++)
@@ -217,7 +227,6 @@ static int lin_lstsq(const linreg *m, const double *Xc, const double *yc, const 
         free(B);
     }
     free(A);
-    free(Sw);
     return rc;
 }
 
@@ -251,15 +260,15 @@ static int linreg_fit(lt_model *mm, const float *Xf, int64_t n, int64_t d, const
     ymean = m->fit_intercept ? ymean / S : 0;
     for (int64_t i = 0; i < n; i++)
         y[i] = yf[i] - ymean;
-    int rc = lt_ml_design(Xf, n, d, wf ? sw : NULL, m->fit_intercept, &Xc, mean);
-    if (rc)
-        goto out;
+    int rc = LT_OK;
     m->n_iter = 0;
     m->converged = 1;
     double b = 0;
     if (m->solver == SOLVER_LSTSQ) {
-        rc = lin_lstsq(m, Xc, y, wf ? sw : NULL, n, d, th);
-    } else {
+        if (m->fit_intercept)
+            lt_ml_means(Xf, n, d, wf ? sw : NULL, mean);
+        rc = lin_lstsq(m, Xf, y, wf ? sw : NULL, mean, n, d, th);
+    } else if (!(rc = lt_ml_design(Xf, n, d, wf ? sw : NULL, m->fit_intercept, &Xc, mean))) {
         int64_t cap = m->solver == SOLVER_SGD ? (m->batch_size < n ? m->batch_size : n) : 0;
         double *bat = cap ? lt_malloc(sizeof(double) * (size_t)(cap * (d + 2))) : NULL;
         if (cap && !bat) {

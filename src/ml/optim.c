@@ -467,6 +467,20 @@ double lt_optim_curvature(const lt_objective *obj, double *work, int iters)
     return lam;
 }
 
+void lt_ml_means(const float *X, int64_t n, int64_t d, const double *sw, double *mean)
+{
+    memset(mean, 0, sizeof(double) * (size_t)d);
+    double S = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double wi = sw ? sw[i] : 1.0;
+        S += wi;
+        for (int64_t j = 0; j < d; j++)
+            mean[j] += wi * X[i * d + j];
+    }
+    for (int64_t j = 0; j < d; j++)
+        mean[j] /= S;
+}
+
 int lt_ml_design(const float *X, int64_t n, int64_t d, const double *sw, int centre,
                  double **Xd, double *mean)
 {
@@ -474,22 +488,12 @@ int lt_ml_design(const float *X, int64_t n, int64_t d, const double *sw, int cen
     *Xd = A;
     if (!A)
         return LT_ENOMEM;
-    memset(mean, 0, sizeof(double) * (size_t)d);
-    for (int64_t i = 0; i < n * d; i++)
-        A[i] = X[i];
-    if (!centre)
-        return LT_OK;
-    double S = 0;
-    for (int64_t i = 0; i < n; i++) {
-        double wi = sw ? sw[i] : 1.0;
-        S += wi;
-        for (int64_t j = 0; j < d; j++)
-            mean[j] += wi * A[i * d + j];
-    }
-    for (int64_t j = 0; j < d; j++)
-        mean[j] /= S;
+    if (centre)
+        lt_ml_means(X, n, d, sw, mean);
+    else
+        memset(mean, 0, sizeof(double) * (size_t)d);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < d; j++)
-            A[i * d + j] -= mean[j];
+            A[i * d + j] = (double)X[i * d + j] - mean[j];
     return LT_OK;
 }

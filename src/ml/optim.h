@@ -67,5 +67,7 @@ double lt_optim_curvature(const lt_objective *obj, double *work, int iters);
  * see a better conditioned problem with the same minimiser. */
 int lt_ml_design(const float *X, int64_t n, int64_t d, const double *sw, int centre,
                  double **Xd, double *mean);
+/* mean (d) = the sw-weighted column means of X (n, d); sw may be NULL. */
+void lt_ml_means(const float *X, int64_t n, int64_t d, const double *sw, double *mean);
 
 #endif

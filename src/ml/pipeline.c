@@ -443,22 +443,25 @@ static int fit_core(const lt_table *t, const int64_t *rows, int64_t nrows,
         }
     }
 
-    /* Copy only the columns the fit needs (an id column can hold a level per
-     * row), and only the rows it uses. */
-    feats[nf] = tj >= 0 ? lt_table_col_name(t, tj) : NULL;
-    lt_table *cols = lt_table_select(t, feats, nf + (tj >= 0));
+    /* Fitting on every row reads t itself. Otherwise copy only the columns
+     * the fit needs (an id column can hold a level per row), and only the
+     * rows it uses. */
     int every_row = !rows && m == lt_table_nrows(t);  // then use[] is 0..n-1
-    sub = every_row ? cols : cols ? lt_table_take(cols, use, m) : NULL;
-    if (!every_row)
+    if (!every_row) {
+        feats[nf] = tj >= 0 ? lt_table_col_name(t, tj) : NULL;
+        lt_table *cols = lt_table_select(t, feats, nf + (tj >= 0));
+        sub = cols ? lt_table_take(cols, use, m) : NULL;
         lt_table_free(cols);
-    if (!sub) {
-        rc = LT_ENOMEM;
-        goto done;
+        if (!sub) {
+            rc = LT_ENOMEM;
+            goto done;
+        }
     }
+    const lt_table *src = every_row ? t : sub;
     lt_prep_params prep = spec->prep;
     if (vt->handles_missing && prep.impute != LT_IMPUTE_MOST_FREQUENT)
         prep.impute = LT_IMPUTE_NONE; /* trees route NaN themselves */
-    if ((rc = lt_prep_fit(sub, feats, nf, NULL, 0, &prep, &p->prep)))
+    if ((rc = lt_prep_fit(src, feats, nf, NULL, 0, &prep, &p->prep)))
         goto done;
     int64_t d = lt_prep_nout(p->prep);
     X = lt_malloc(sizeof(float) * (size_t)(m * d));
@@ -467,9 +470,9 @@ static int fit_core(const lt_table *t, const int64_t *rows, int64_t nrows,
         rc = LT_ENOMEM;
         goto done;
     }
-    if ((rc = lt_prep_apply(p->prep, sub, X)))
+    if ((rc = lt_prep_apply(p->prep, src, X)))
         goto done;
-    if (y && (rc = lt_pipeline_target_values(p, sub, NULL, 0, y)))
+    if (y && (rc = lt_pipeline_target_values(p, src, NULL, 0, y)))
         goto done;
     if ((rc = lt_model_new(vt->name, &p->model)))
         goto done;
