@@ -38,6 +38,18 @@ typedef struct lt_class_metrics {
 } lt_class_metrics;
 int lt_class_metrics_compute(const int32_t *y, const float *proba, int64_t n, int k,
                              lt_class_metrics *out);
+/* The same with a decision threshold for k == 2: class 1 where
+ * proba[:,1] >= threshold (NaN: the most probable class, as above). */
+int lt_class_metrics_at(const int32_t *y, const float *proba, int64_t n, int k, double threshold,
+                        lt_class_metrics *out);
+
+/* The decision threshold on score (n) that maximises the F1 of class 1:
+ * among the cuts between distinct scores with the best F1, the middle one
+ * (a plateau of equal F1 is usually noise, and its middle is the choice
+ * least tied to single rows); the threshold lies halfway between the
+ * scores on either side of that cut. *f1 (may be NULL) = that F1. NaN
+ * when no row is positive. */
+double lt_f1_best_threshold(const int32_t *y, const double *score, int64_t n, double *f1);
 
 typedef struct lt_reg_metrics { double rmse, mae, r2; } lt_reg_metrics;
 int lt_reg_metrics_compute(const double *y, const double *pred, int64_t n, lt_reg_metrics *out);

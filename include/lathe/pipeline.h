@@ -73,6 +73,15 @@ void lt_pipeline_free(lt_pipeline *p);  /* NULL-safe */
 int lt_pipeline_predict(const lt_pipeline *p, const lt_table *t, float *pred, float *proba);
 int lt_pipeline_nproba(const lt_pipeline *p);
 
+/* Decision threshold of a binary classifier: predict the second class
+ * (class 1) where its probability is >= threshold. NaN (the default) means
+ * none: the more probable class. Predictions, evaluations and the server
+ * all use it; probabilities are unchanged. Set NaN to clear; otherwise it
+ * must lie in (0, 1) and the pipeline must be a two-class classifier with
+ * probabilities (LT_EINVAL). Saved with the model. */
+int lt_pipeline_set_threshold(lt_pipeline *p, double threshold);
+double lt_pipeline_threshold(const lt_pipeline *p);
+
 /* Anomaly models: roc_auc/pr_auc of the anomaly score and precision/
  * recall/f1 of the 0/1 prediction against a label (NaN without one or when
  * one class is absent); flagged = share of rows predicted 1. */

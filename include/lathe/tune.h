@@ -99,6 +99,11 @@ typedef struct lt_tune_params {
     uint64_t seed;           /* folds and random draws (default 42) */
     int refit;               /* 1 (default): refit the best on every row */
     int max_trials;          /* refuse grids larger than this (default 10000) */
+    /* 1: for a two-class target, also choose the decision threshold that
+     * maximises F1 on the best candidate's out-of-fold probabilities (every
+     * row scored by the fold model that did not see it; see
+     * lt_f1_best_threshold) and set it on the refit pipeline. Default 0. */
+    int threshold;
     lt_tune_progress_fn progress;
     void *progress_user;
 } lt_tune_params;
@@ -128,6 +133,10 @@ typedef struct lt_tune_result {
     lt_tune_trial *trials;   /* in evaluation order */
     int best;                /* index into trials */
     double refit_seconds;
+    /* With par.threshold on two classes: the chosen threshold, the
+     * out-of-fold F1 at it and at the default decision (the more probable
+     * class); else NaN. */
+    double threshold, threshold_f1, default_f1;
     lt_pipeline *best_pipeline;  /* the best refit on every row; owned, NULL if refit = 0.
                                   * Take it by setting the field to NULL before freeing. */
 } lt_tune_result;

@@ -102,6 +102,11 @@ int cmd_cluster(int argc, char **argv);
  * as text. */
 int cli_read_for_model(const char *path, const lt_pipeline *p, lt_table **out);
 const char *cli_task_name(lt_task t);
+/* The hold-out split: frac of t's rows to the test part, by HOW = random,
+ * stratified (on spec->target), group:COL or time:COL; NULL = stratified
+ * for classification with a target, else random. */
+int cli_make_split(const lt_table *t, const char *how, double frac, uint64_t seed,
+                   const lt_pipeline_spec *spec, lt_task task, lt_split *s);
 /* CSV options for the data files of this command (--no-header). */
 const lt_csv_options *cli_csv_options(void);
 /* Create the directories leading to `path` (like mkdir -p of its dirname). */

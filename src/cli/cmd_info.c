@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +56,8 @@ int cmd_info(int argc, char **argv)
     for (int k = 0; k < lt_pipeline_nclass(p); k++)
         json_array_append_new(cls, json_string(lt_pipeline_class_name(p, k)));
     json_object_set_new(o, "classes", cls);
+    if (!isnan(lt_pipeline_threshold(p)))
+        json_object_set_new(o, "threshold", json_real(lt_pipeline_threshold(p)));
     /* inputs: the raw columns a table must provide (derived ones are computed). */
     json_t *in = json_array();
     for (int j = 0; j < lt_pipeline_nin(p); j++)
@@ -85,6 +88,9 @@ int cmd_info(int argc, char **argv)
                 printf(" %s", lt_pipeline_class_name(p, k));
             printf("\n");
         }
+        if (!isnan(lt_pipeline_threshold(p)))
+            printf("threshold %.4f (predicts %s where its probability is at least this)\n",
+                   lt_pipeline_threshold(p), lt_pipeline_class_name(p, 1));
         printf("inputs    %d columns -> %lld features\n", lt_pipeline_nin(p),
                (long long)lt_prep_nout(prep));
         for (int j = 0; j < lt_pipeline_nin(p); j++)

@@ -22,6 +22,9 @@ static const cli_flag flags[] = {
     {"split", "HOW", "random | stratified | group:COL | time:COL (default: stratified for "
                      "classification, random for regression)"},
     {"seed", "N", "random seed for the split and the model (default 42)"},
+    {"threshold", "P", "two classes: predict the second class where its probability is >= P "
+                       "(default: the more probable class; 'lathe tune --tune-threshold' "
+                       "chooses one by cross-validation)"},
     {"scale", "KIND", "standard | minmax | none (default standard)"},
     {"impute", "KIND", "mean | median | most_frequent for numeric columns (default mean)"},
     {"out", "FILE", "where to save the model (default lathe-data/models/TARGET.lt)"},
@@ -41,69 +44,6 @@ static const cli_cmd cmd = {
     "  --derive 'temp_diff = `Process temperature [K]` - `Air temperature [K]`'",
     flags,
 };
-
-/* Codes of column j for all rows (malloc'd), or NULL with the message set. */
-static int64_t *column_codes(const lt_table *t, int j)
-{
-    int64_t n = lt_table_nrows(t);
-    int64_t *c = lt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    if (c && lt_table_col_codes(t, j, NULL, n, c)) {
-        free(c);
-        return NULL;
-    }
-    return c;
-}
-
-static int make_split(const cli_args *a, const lt_table *t, const char *how, double frac,
-                      uint64_t seed, const lt_pipeline_spec *spec, lt_task task, lt_split *s)
-{
-    int64_t n = lt_table_nrows(t);
-    if (!how)
-        how = task == LT_TASK_CLASSIFICATION && spec->target ? "stratified" : "random";
-    if (!strcmp(how, "random"))
-        return lt_split_random(n, frac, seed, s);
-    if (!strcmp(how, "stratified")) {
-        if (!spec->target)
-            return lt_error(LT_EINVAL, "--split stratified needs --target");
-        int j = lt_table_require(t, spec->target);
-        if (j < 0)
-            return LT_ENOTFOUND;
-        int64_t *c = column_codes(t, j);
-        int32_t *lab = c ? lt_malloc(sizeof(int32_t) * (size_t)n) : NULL;
-        int rc = lab ? LT_OK : LT_ENOMEM;
-        for (int64_t i = 0; !rc && i < n; i++)
-            lab[i] = (int32_t)c[i];
-        if (!rc)
-            rc = lt_split_stratified(lab, n, frac, seed, s);
-        free(c);
-        free(lab);
-        return rc;
-    }
-    if (!strncmp(how, "group:", 6) || !strncmp(how, "time:", 5)) {
-        const char *col = strchr(how, ':') + 1;
-        int j = lt_table_require(t, col);
-        if (j < 0)
-            return lt_error_wrap(LT_ENOTFOUND, "--split %s: ", how);
-        if (how[0] == 'g') {
-            int64_t *g = column_codes(t, j);
-            if (!g)
-                return LT_ENOMEM;
-            int rc = lt_split_group(g, n, frac, seed, s);
-            free(g);
-            return rc;
-        }
-        /* numbers, or text timestamps (ISO 8601) ordered as strings */
-        double *key = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
-        int rc = key ? lt_table_col_order(t, j, key) : LT_ENOMEM;
-        if (!rc)
-            rc = lt_split_time(key, n, frac, s);
-        free(key);
-        return rc;
-    }
-    (void)a;
-    return lt_error(LT_EINVAL, "--split must be random, stratified, group:COL or time:COL, got '%s'",
-                    how);
-}
 
 /* 1 if every --param/--solver value is valid for the model, else 0 with the message set. */
 static int params_ok(const char *model, const char *const *keys, const char *const *vals, int n)
@@ -144,6 +84,12 @@ int cmd_train(int argc, char **argv)
         return rc;
     if (frac < 0 || frac >= 1)
         return cli_usage_error(&cmd, "--test-size must be in [0, 1), got %g", frac);
+    double threshold;
+    if ((rc = cli_get_double(&a, "threshold", NAN, &threshold)))
+        return rc;
+    if (cli_get(&a, "threshold") && !(threshold > 0 && threshold < 1))
+        return cli_usage_error(&cmd, "--threshold must be a probability strictly between 0 and 1, "
+                               "got %s", cli_get(&a, "threshold"));
     spec.seed = (uint64_t)seed;
     if ((rc = cli_get_task(&a, &spec.task)))
         return rc;
@@ -224,7 +170,7 @@ int cmd_train(int argc, char **argv)
     }
     const char *test_file = cli_get(&a, "test");
     int holdout = !test_file && frac > 0;
-    if (holdout && make_split(&a, t, cli_get(&a, "split"), frac, spec.seed, &spec, guessed, &split)) {
+    if (holdout && cli_make_split(t, cli_get(&a, "split"), frac, spec.seed, &spec, guessed, &split)) {
         cli_fail(&a, "splitting");
         goto done;
     }
@@ -237,6 +183,10 @@ int cmd_train(int argc, char **argv)
     }
     double fit_seconds = lt_now() - t0;
     cli_progress_done(&a);
+    if (!isnan(threshold) && lt_pipeline_set_threshold(p, threshold)) {
+        cli_fail(&a, "--threshold");
+        goto done;
+    }
 
     /* Evaluate on the held-out part, the --test file, or (said so) the training rows. */
     lt_eval ev;

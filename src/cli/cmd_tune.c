@@ -4,6 +4,7 @@
 #include "lathe/tune.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,11 @@ static const cli_flag flags[] = {
     {"metric", "NAME", "score to rank by (default roc_auc for two classes, f1_macro for more, "
                        "rmse for regression)"},
     {"seed", "N", "seed of the folds, the random draws and the model (default 42)"},
+    {"tune-threshold", NULL, "two classes: also choose the decision threshold that maximises F1 "
+                             "on the out-of-fold probabilities, and save it with the model"},
+    {"test", "FILE", "score the saved model on this labelled file (not used for choosing)"},
+    {"test-size", "F", "hold out this fraction of the rows (split as by 'lathe train', same "
+                       "seed), tune on the rest and score the saved model on it (default 0)"},
     {"out", "FILE", "where to save the best model (default lathe-data/models/TARGET.lt)"},
     {NULL, NULL, NULL},
 };
@@ -36,6 +42,8 @@ static const cli_cmd cmd = {
     "SPACE lists parameters separated by ';'. --grid takes lists of values (NAME=V1,V2,...) and\n"
     "tries every combination. --random also takes ranges: NAME=log:LO:HI (log-uniform),\n"
     "float:LO:HI, int:LO:HI, intlog:LO:HI, or a list of choices, and draws --n-iter candidates.\n"
+    "With --test or --test-size the hold-out rows play no part in the choice; their score is\n"
+    "printed and saved with the model.\n"
     "Transforms are fitted inside each fold. Metrics: accuracy, precision, recall, f1, f1_macro,\n"
     "roc_auc, pr_auc, log_loss (classification); rmse, mae, r2 (regression).\n"
     "Example: lathe tune --data fleet.csv --target failure --drop timestamp,product_id \\\n"
@@ -126,6 +134,13 @@ int cmd_tune(int argc, char **argv)
         return cli_usage_error(&cmd, "give exactly one of --grid or --random");
     if (cli_get(&a, "n-iter") && !random)
         return cli_usage_error(&cmd, "--n-iter goes with --random");
+    double frac;
+    if ((rc = cli_get_double(&a, "test-size", 0, &frac)))
+        return rc;
+    if (frac < 0 || frac >= 1)
+        return cli_usage_error(&cmd, "--test-size must be in [0, 1), got %g", frac);
+    if (frac > 0 && cli_get(&a, "test"))
+        return cli_usage_error(&cmd, "give --test or --test-size, not both");
 
     lt_pipeline_spec spec = lt_pipeline_spec_default();
     spec.target = target;
@@ -145,6 +160,7 @@ int cmd_tune(int argc, char **argv)
     tp.n_iter = (int)n_iter;
     tp.mode = grid ? LT_TUNE_GRID : LT_TUNE_RANDOM;
     tp.metric = cli_get(&a, "metric");
+    tp.threshold = cli_get(&a, "tune-threshold") != NULL;
     if ((rc = cli_get_task(&a, &spec.task)))
         return rc;
     const char *split = cli_get(&a, "split");
@@ -167,9 +183,10 @@ int cmd_tune(int argc, char **argv)
     char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
     const char *keys[64], *vals[64];
     lt_search_space *space = NULL;
-    lt_table *t = NULL;
+    lt_table *t = NULL, *all = NULL, *test = NULL;
+    lt_split hold = {0};
     lt_tune_result res = {0};
-    char *rjson = NULL, *cv_mean = NULL, *cv_std = NULL, *best_text = NULL;
+    char *rjson = NULL, *cv_mean = NULL, *cv_std = NULL, *best_text = NULL, *test_metrics = NULL;
     int exit_code = CLI_USAGE;
     if (cli_get_params(&a, &plist, keys, vals, 64, &np))
         goto done;
@@ -209,6 +226,30 @@ int cmd_tune(int argc, char **argv)
                                     tp.metric, cli_task_name(mt), target, cli_task_name(guessed));
         goto done;
     }
+    /* A hold-out part: tune on the rest (t), score the result on `test` rows. */
+    const int64_t *test_rows = NULL;
+    int64_t ntest = 0;
+    if (frac > 0) {
+        if (cli_make_split(t, cli_get(&a, "split"), frac, spec.seed, &spec, guessed,
+                           &hold)) {
+            cli_fail(&a, "splitting off the hold-out rows");
+            goto done;
+        }
+        all = t;
+        if (!(t = lt_table_take(all, hold.train, hold.ntrain))) {
+            cli_fail(&a, "splitting off the hold-out rows");
+            goto done;
+        }
+        test = all;
+        test_rows = hold.test;
+        ntest = hold.ntest;
+    } else if (cli_get(&a, "test")) {
+        if (lt_csv_read(cli_get(&a, "test"), cli_csv_options(), &test)) {
+            cli_fail(&a, "reading --test");
+            goto done;
+        }
+        all = test;
+    }
     tp.progress = tune_progress;
     tp.progress_user = &a;
     if (lt_tune(t, &spec, space, &tp, &res)) {
@@ -216,6 +257,15 @@ int cmd_tune(int argc, char **argv)
         goto done;
     }
     cli_progress_done(&a);
+    lt_eval tev;
+    if (test && lt_pipeline_evaluate(res.best_pipeline, test, test_rows, ntest, &tev)) {
+        cli_fail(&a, frac > 0 ? "scoring the hold-out rows" : "scoring --test");
+        goto done;
+    }
+    if (test && !(test_metrics = lt_eval_metrics_json(&tev))) {
+        cli_fail(&a, "reporting");
+        goto done;
+    }
 
     /* The CV score and the search travel with the model. */
     const lt_tune_trial *best = &res.trials[res.best];
@@ -234,7 +284,11 @@ int cmd_tune(int argc, char **argv)
     json_object_set_new(tj, "split", json_string(split_word(res.split)));
     json_object_set_new(tj, "candidates", json_integer(res.ntrials));
     json_object_set_new(tj, "best_params", bp);
-    json_object_set_new(mj, "evaluated_on", json_string("cv"));
+    json_object_set_new(mj, "evaluated_on", json_string(test_metrics ? "test" : "cv"));
+    if (test_metrics)
+        json_object_set_new(mj, "test", json_loads(test_metrics, 0, NULL));
+    if (isfinite(res.threshold))
+        json_object_set_new(tj, "threshold", json_real(res.threshold));
     json_object_set_new(mj, "cv", json_loads(cv_mean, 0, NULL));
     json_object_set_new(mj, "cv_std", json_loads(cv_std, 0, NULL));
     json_object_set_new(mj, "tuning", tj);
@@ -278,6 +332,11 @@ int cmd_tune(int argc, char **argv)
         json_object_set_new(o, "cv_metrics", json_loads(cv_mean, 0, NULL));
         json_object_set_new(o, "refit_seconds", json_real(res.refit_seconds));
         json_object_set_new(o, "out", json_string(out));
+        if (test_metrics) {
+            json_object_set_new(o, "test_metrics", json_loads(test_metrics, 0, NULL));
+            json_object_set_new(o, "test_rows", json_integer(frac > 0 ? ntest
+                                                             : lt_table_nrows(test)));
+        }
         char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
         printf("%s\n", s);
         free(s);
@@ -294,8 +353,19 @@ int cmd_tune(int argc, char **argv)
         print_table(&res);
         printf("\nbest      %s: %s %.4f \xC2\xB1 %.4f\n", best_text ? best_text : "", res.metric,
                best->mean, best->std);
+        if (isfinite(res.threshold))
+            printf("threshold %.4f: out-of-fold F1 %.4f (%.4f at the more probable class)\n",
+                   res.threshold, res.threshold_f1, res.default_f1);
+        else if (tp.threshold)
+            printf("threshold not tuned: the target does not have two classes\n");
         printf("saved model (refit on all %lld rows in %.3f s) to %s\n", (long long)res.nrows,
                res.refit_seconds, out);
+        if (test_metrics) {
+            printf("\nmetrics on %lld %s rows (not used for choosing):\n",
+                   (long long)(frac > 0 ? ntest : lt_table_nrows(test)),
+                   frac > 0 ? "held-out" : "--test");
+            cli_print_metrics(stdout, test_metrics);
+        }
     }
     exit_code = CLI_OK;
 done:
@@ -306,7 +376,11 @@ done:
     free(best_text);
     lt_tune_result_free(&res);
     lt_search_space_free(space);
-    lt_table_free(t);
+    free(test_metrics);
+    if (all != t)
+        lt_table_free(t);
+    lt_table_free(all);
+    lt_split_free(&hold);
     cli_free_list(plist);
     cli_free_list(drop);
     free(derive);

@@ -235,6 +235,51 @@ double lt_r2(const double *y, const double *pred, int64_t n)
 int lt_class_metrics_compute(const int32_t *y, const float *proba, int64_t n, int k,
                              lt_class_metrics *out)
 {
+    return lt_class_metrics_at(y, proba, n, k, NAN, out);
+}
+
+double lt_f1_best_threshold(const int32_t *y, const double *score, int64_t n, double *f1)
+{
+    int64_t npos = 0;
+    scored *v = sorted_pairs(y, score, n, 1, &npos);
+    if (f1)
+        *f1 = NAN;
+    if (!v || npos == 0 || n < 1) {
+        free(v);
+        return NAN;
+    }
+    // Cut after row i (predict the first i+1 positive) only where the score
+    // changes: F1 = 2 tp / (2 tp + fp + fn) = 2 tp / (i + 1 + npos). Pass 0
+    // finds the best F1, pass 1 counts the cuts that reach it, pass 2 stops
+    // at the middle one.
+    double best = -1;
+    int64_t nbest = 0, mid = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        int64_t tp = 0, seen = 0;
+        for (int64_t i = 0; i < n; i++) {
+            tp += v[i].pos;
+            if (i + 1 < n && v[i + 1].s == v[i].s)
+                continue;
+            double f = 2.0 * (double)tp / (double)(i + 1 + npos);
+            if (pass == 0 && f > best)
+                best = f;
+            else if (pass > 0 && f > best - 1e-12 && seen++ == (pass == 1 ? -1 : (nbest - 1) / 2)) {
+                mid = i;
+                break;
+            }
+        }
+        nbest = pass == 1 ? seen : nbest;
+    }
+    double hi = v[mid].s, lo = mid + 1 < n ? v[mid + 1].s : hi - 1e-6;
+    free(v);
+    if (f1)
+        *f1 = best;
+    return 0.5 * (hi + lo);
+}
+
+int lt_class_metrics_at(const int32_t *y, const float *proba, int64_t n, int k, double threshold,
+                        lt_class_metrics *out)
+{
     if (!y || !proba || !out)
         return lt_error(LT_EINVAL, "class metrics: NULL argument");
     if (n < 1 || k < 2)
@@ -262,7 +307,7 @@ int lt_class_metrics_compute(const int32_t *y, const float *proba, int64_t n, in
         for (int c = 1; c < k; c++)
             if (proba[i * k + c] > proba[i * k + best])
                 best = c;
-        pred[i] = best;
+        pred[i] = k == 2 && !isnan(threshold) ? proba[i * 2 + 1] >= threshold : best;
     }
     memset(out, 0, sizeof *out);
     out->accuracy = lt_accuracy(y, pred, n);

@@ -550,14 +550,51 @@ static int predict_core(const lt_pipeline *p, const lt_table *t, float *pred, fl
 {
     int64_t n = lt_table_nrows(t), d = lt_prep_nout(p->prep);
     float *X = lt_malloc(sizeof(float) * (size_t)(n * d));
-    if (!X)
+    // A threshold decides from the probabilities: make room if the caller has none.
+    float *own = p->has_threshold && !proba ? lt_malloc(sizeof(float) * (size_t)(2 * n + 1))
+                                            : NULL;
+    if (!X || (p->has_threshold && !proba && !own)) {
+        free(X);
+        free(own);
         return LT_ENOMEM;
+    }
+    float *pr = own ? own : proba;
     int rc = lt_prep_apply(p->prep, t, X);
     if (!rc)
-        rc = lt_model_predict_both(p->model, X, n, d, pred,
-                                   lt_pipeline_nproba(p) > 0 ? proba : NULL);
+        rc = lt_model_predict_both(p->model, X, n, d, pred, lt_pipeline_nproba(p) > 0 ? pr : NULL);
+    for (int64_t i = 0; !rc && p->has_threshold && i < n; i++)
+        pred[i] = pr[2 * i + 1] >= p->threshold ? 1.0f : 0.0f;
     free(X);
+    free(own);
     return rc;
+}
+
+int lt_pipeline_set_threshold(lt_pipeline *p, double threshold)
+{
+    if (isnan(threshold)) {
+        p->has_threshold = 0;
+        return LT_OK;
+    }
+    if (p->task != LT_TASK_CLASSIFICATION)
+        return lt_error(LT_EINVAL, "a decision threshold is for two-class classifiers; this %s "
+                        "model is not a classifier", p->model_name);
+    if (p->nclass != 2)
+        return lt_error(LT_EINVAL, "a decision threshold is for two classes; this target has %d",
+                        p->nclass);
+    if (lt_pipeline_nproba(p) != 2)
+        return lt_error(LT_EINVAL, "a decision threshold needs probabilities; model '%s' gives "
+                        "none", p->model_name);
+    if (!(threshold > 0 && threshold < 1))
+        return lt_error(LT_EINVAL, "threshold %g is not a probability strictly between 0 and 1",
+                        threshold);
+    p->has_threshold = 1;
+    p->threshold = threshold;
+    return LT_OK;
+}
+
+double lt_pipeline_threshold(const lt_pipeline *p)
+{
+    return p->has_threshold ? p->threshold : NAN;
 }
 
 static int evaluate_core(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
@@ -595,7 +632,7 @@ static int evaluate_core(const lt_pipeline *p, const lt_table *t, const int64_t 
         for (int64_t i = 0; !rc && i < n; i++)
             yi[i] = (int32_t)y[i];
         if (!rc && lt_pipeline_nproba(p) == k) {
-            rc = lt_class_metrics_compute(yi, proba, n, k, &out->cls);
+            rc = lt_class_metrics_at(yi, proba, n, k, lt_pipeline_threshold(p), &out->cls);
         } else if (!rc) {
             /* No probabilities: hard predictions as one-hot scores. */
             for (int64_t i = 0; i < n; i++)
@@ -1010,6 +1047,8 @@ int lt_pipeline_to_state(const lt_pipeline *p, lt_state *st, char **meta_json)
         json_array_append_new(cls, json_string(p->classes[k]));
     json_object_set_new(m, "classes", cls);
     json_object_set_new(m, "prep", json_loads(prep, 0, NULL));
+    if (p->has_threshold)
+        json_object_set_new(m, "threshold", json_real(p->threshold));
     if (p->nderive) {
         json_t *dv = json_array();
         for (int i = 0; i < p->nderive; i++)
@@ -1135,6 +1174,13 @@ int lt_pipeline_from_state(const lt_state *st, const char *meta_json, lt_pipelin
     }
     if ((rc = lt_pipeline_build_schema(p)))
         goto done;
+    /* Decision threshold: absent in models without one. */
+    json_t *thr = json_object_get(m, "threshold");
+    if (thr && (!json_is_number(thr) || lt_pipeline_set_threshold(p, json_number_value(thr)))) {
+        rc = lt_error(LT_ECORRUPT, "model metadata: field 'threshold' is not a probability for "
+                      "a two-class model");
+        goto done;
+    }
     json_t *metrics = json_object_get(m, "metrics"), *prov = json_object_get(m, "provenance");
     if (json_is_object(metrics))
         p->metrics_json = json_dumps(metrics, JSON_COMPACT | JSON_REAL_PRECISION(10));

@@ -17,6 +17,10 @@ struct lt_pipeline {
     int nclass;
     char **classes;   /* class names, as they appear in the target column */
     char *metrics_json, *provenance_json;
+    /* Binary classification: class 1 where proba[:,1] >= threshold, when
+     * has_threshold (else the more probable class). */
+    int has_threshold;
+    double threshold;
     lt_derive **derive;   /* derived columns, computed in order before prep */
     int nderive;
     /* Raw input schema: prep inputs that are not derived, then the columns

@@ -325,12 +325,50 @@ static int same_values(const lt_tune_trial *a, const char (*vals)[64], int n)
     return 1;
 }
 
+/* Out-of-fold predictions of one candidate for the decision threshold:
+ * for table row i, the probability of class 1 from the fold model that did
+ * not see the row, and the row's class index under that model. */
+typedef struct oof_buf {
+    float *p1;       /* (table rows) */
+    int32_t *y;      /* (table rows) */
+    char class1[64]; /* class 1's name in the first fold model: the others must agree */
+    int ok;          /* every fold scored two classes with the same class 1 */
+} oof_buf;
+
+static int oof_fold(const lt_pipeline *p, const lt_table *t, const int64_t *rows, int64_t n,
+                    int fold, oof_buf *o)
+{
+    if (lt_pipeline_nclass(p) != 2 || lt_pipeline_nproba(p) != 2 ||
+        (fold > 0 && strcmp(o->class1, lt_pipeline_class_name(p, 1)) != 0)) {
+        o->ok = 0;
+        return LT_OK;
+    }
+    if (fold == 0)
+        snprintf(o->class1, sizeof o->class1, "%s", lt_pipeline_class_name(p, 1));
+    lt_table *sub = lt_table_take(t, rows, n);
+    float *pred = lt_malloc(sizeof(float) * (size_t)(3 * n + 1)), *proba = pred + n;
+    float *y = lt_malloc(sizeof(float) * (size_t)(n + 1));
+    int rc = sub && pred && y ? LT_OK : LT_ENOMEM;
+    if (!rc)
+        rc = lt_pipeline_predict(p, sub, pred, proba);
+    if (!rc)
+        rc = lt_pipeline_target_values(p, sub, NULL, 0, y);
+    for (int64_t i = 0; !rc && i < n; i++) {
+        o->p1[rows[i]] = proba[2 * i + 1];
+        o->y[rows[i]] = (int32_t)y[i];
+    }
+    lt_table_free(sub);
+    free(pred);
+    free(y);
+    return rc;
+}
+
 /* Fit and score one candidate on every fold. Failures of the candidate
  * (a fit that does not converge, a class missing from a fold) are kept in
  * the trial; only allocation failures abort the search. */
 static int run_trial(const lt_table *t, const lt_pipeline_spec *spec, const lt_tune_params *par,
                      const char *metric, const lt_split *folds, lt_tune_trial *tr, int ti,
-                     int ntrials)
+                     int ntrials, oof_buf *oof)
 {
     const char **keys = lt_malloc(sizeof(char *) * (size_t)(spec->nparams + tr->nparams + 1));
     const char **vals = lt_malloc(sizeof(char *) * (size_t)(spec->nparams + tr->nparams + 1));
@@ -351,6 +389,8 @@ static int run_trial(const lt_table *t, const lt_pipeline_spec *spec, const lt_t
             rc = lt_pipeline_evaluate(p, t, folds[f].test, folds[f].ntest, &tr->folds[f]);
         if (!rc)
             rc = lt_score_get(&tr->folds[f], metric, &tr->scores[f]);
+        if (!rc && oof)
+            rc = oof_fold(p, t, folds[f].test, folds[f].ntest, f, oof);
         lt_pipeline_free(p);
         if (rc) {
             const char *msg = lt_last_error();
@@ -381,6 +421,36 @@ static int run_trial(const lt_table *t, const lt_pipeline_spec *spec, const lt_t
     return LT_OK;
 }
 
+/* The F1-best threshold on the best trial's out-of-fold predictions, set on
+ * the refit pipeline (when there is one). */
+static int choose_threshold(const oof_buf *o, const int64_t *rows, int64_t n,
+                            lt_tune_result *out)
+{
+    int32_t *y = lt_malloc(sizeof(int32_t) * (size_t)(2 * n + 1)), *pred = y + n;
+    double *s = lt_malloc(sizeof(double) * (size_t)(n + 1));
+    if (!y || !s) {
+        free(y);
+        free(s);
+        return LT_ENOMEM;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        y[i] = o->y[rows[i]];
+        s[i] = o->p1[rows[i]];
+        pred[i] = s[i] > 0.5;  // the more probable class; a tie goes to class 0
+    }
+    double prec, rec;
+    lt_prf_binary(y, pred, n, 1, &prec, &rec, &out->default_f1);
+    out->threshold = lt_f1_best_threshold(y, s, n, &out->threshold_f1);
+    free(y);
+    free(s);
+    // Scores clustered at 0 or 1 can put the cut outside (0, 1): clamp into it.
+    if (isfinite(out->threshold))
+        out->threshold = fmin(fmax(out->threshold, 1e-6), 1 - 1e-6);
+    if (isfinite(out->threshold) && out->best_pipeline)
+        return lt_pipeline_set_threshold(out->best_pipeline, out->threshold);
+    return LT_OK;
+}
+
 int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_space *space,
             const lt_tune_params *par, lt_tune_result *out)
 {
@@ -396,6 +466,8 @@ int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_spa
         return lt_error(LT_EINVAL, "tuning needs a target column");
 
     int64_t *rows = NULL, nrows = 0;
+    oof_buf oof[2] = {{0}};  /* [0]: the current trial's, [1]: the best trial's */
+    int lead = -1;           /* the trial whose predictions oof[1] holds */
     lt_split *folds = lt_calloc((size_t)par->cv, sizeof(lt_split));
     if (!folds)
         return LT_ENOMEM;
@@ -442,6 +514,21 @@ int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_spa
         goto done;
     }
     snprintf(out->metric, sizeof out->metric, "%s", metric);
+    out->threshold = out->threshold_f1 = out->default_f1 = NAN;
+    /* Out-of-fold predictions for the threshold: this trial's (cur) and the
+     * best trial's so far (keep), swapped when a trial takes the lead. */
+    int64_t nt = lt_table_nrows(t);
+    int want_oof = par->threshold && task == LT_TASK_CLASSIFICATION;
+    if (want_oof) {
+        oof[0].p1 = lt_malloc(sizeof(float) * (size_t)(nt + 1));
+        oof[0].y = lt_malloc(sizeof(int32_t) * (size_t)(nt + 1));
+        oof[1].p1 = lt_malloc(sizeof(float) * (size_t)(nt + 1));
+        oof[1].y = lt_malloc(sizeof(int32_t) * (size_t)(nt + 1));
+        if (!oof[0].p1 || !oof[0].y || !oof[1].p1 || !oof[1].y) {
+            rc = LT_ENOMEM;
+            goto done;
+        }
+    }
     out->task = task;
     out->split = kind;
     out->nfolds = par->cv;
@@ -486,8 +573,18 @@ int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_spa
         }
         rc = trial_init(&out->trials[c], space, gv, par->cv);
         out->ntrials = c + 1;
+        oof[0].ok = 1;
         if (!rc)
-            rc = run_trial(t, spec, par, metric, folds, &out->trials[c], c, ntrials);
+            rc = run_trial(t, spec, par, metric, folds, &out->trials[c], c, ntrials,
+                           want_oof ? &oof[0] : NULL);
+        const lt_tune_trial *tr = &out->trials[c];
+        if (!rc && want_oof && !tr->status && isfinite(tr->mean) &&
+            (lead < 0 || (out->higher_is_better ? tr->mean > out->trials[lead].mean
+                                                : tr->mean < out->trials[lead].mean))) {
+            oof_buf tmp = oof[1];
+            oof[1] = oof[0], oof[0] = tmp;
+            lead = c;
+        }
     }
     free(gv);
     free(dv);
@@ -536,7 +633,13 @@ int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_spa
         free(keys);
         free(vals);
     }
+    if (!rc && want_oof && lead == out->best && oof[1].ok)
+        rc = choose_threshold(&oof[1], rows, nrows, out);
 done:
+    free(oof[0].p1);
+    free(oof[0].y);
+    free(oof[1].p1);
+    free(oof[1].y);
     for (int f = 0; f < par->cv; f++)
         lt_split_free(&folds[f]);
     free(folds);
@@ -597,6 +700,13 @@ char *lt_tune_result_json(const lt_tune_result *r)
         json_object_set_new(j, "mean", num_or_null(b->mean));
         json_object_set_new(j, "std", num_or_null(b->std));
         json_object_set_new(o, "best", j);
+    }
+    if (isfinite(r->threshold)) {
+        json_t *j = json_object();
+        json_object_set_new(j, "value", json_real(r->threshold));
+        json_object_set_new(j, "oof_f1", num_or_null(r->threshold_f1));
+        json_object_set_new(j, "default_oof_f1", num_or_null(r->default_f1));
+        json_object_set_new(o, "threshold", j);
     }
     char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(o);

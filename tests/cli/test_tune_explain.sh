@@ -130,4 +130,34 @@ else
   echo "skip - gbdt is not in this build"
 fi
 
+# --- decision threshold by cross-validation, and a hold-out the choice never sees ---
+expect_exit 0 "tune with --tune-threshold and --test-size" -- "$LATHE" tune --data "$T/fleet.csv" \
+  --target failure --drop $DROP --grid 'C=1' --cv 3 --metric f1 --tune-threshold --test-size 0.25 \
+  --out "$T/thr.lt"
+expect_output "^threshold 0\.[0-9]+: out-of-fold F1" "reports the chosen threshold and its F1"
+expect_output "metrics on [0-9]+ held-out rows \(not used for choosing\)" "scores the hold-out"
+expect_exit 0 "info shows the threshold" -- "$LATHE" info --model "$T/thr.lt"
+expect_output "^threshold 0\.[0-9]+ \(predicts 1 where" "info says what the threshold does"
+expect_exit 0 "tune --json with a threshold" -- "$LATHE" tune --data "$T/fleet.csv" --target failure \
+  --drop $DROP --grid 'C=1' --cv 3 --tune-threshold --test-size 0.25 --json --quiet --out "$T/thr.lt"
+python3 - "$T/out" <<'PY' && ok "tune --json: threshold and test metrics" || not_ok "tune --json: threshold and test metrics"
+import json, sys
+j = json.load(open(sys.argv[1]))
+t = j["threshold"]
+assert 0 < t["value"] < 1 and t["oof_f1"] >= t["default_oof_f1"], t
+assert j["test_rows"] > 0 and "f1" in j["test_metrics"], j
+PY
+expect_exit 2 "--test and --test-size together" -- "$LATHE" tune --data "$T/fleet.csv" --target failure \
+  --grid 'C=1' --test "$T/fleet.csv" --test-size 0.2
+expect_exit 2 "--test-size out of range" -- "$LATHE" tune --data "$T/fleet.csv" --target failure --grid 'C=1' --test-size 1
+expect_exit 0 "train with a fixed --threshold" -- "$LATHE" train --data "$T/fleet.csv" --target failure \
+  --drop $DROP --threshold 0.2 --quiet --out "$T/thr2.lt"
+"$LATHE" info --model "$T/thr2.lt" --json | python3 -c 'import json,sys; assert json.load(sys.stdin)["threshold"] == 0.2' \
+  && ok "train --threshold is saved" || not_ok "train --threshold is saved"
+expect_exit 2 "--threshold outside (0, 1)" -- "$LATHE" train --data "$T/fleet.csv" --target failure --threshold 1
+expect_output "strictly between 0 and 1" "says what a threshold must be"
+expect_exit 1 "--threshold on a regression" -- "$LATHE" train --data "$T/fleet.csv" --target air_temp_k \
+  --drop $DROP --threshold 0.5 --quiet --out "$T/thr3.lt"
+expect_output "not a classifier" "a regression has no threshold"
+
 finish

@@ -148,6 +148,45 @@ static void test_class_metrics_errors(void **st)
     assert_error_contains("proba[1][1]");
 }
 
+/* Known answers worked by hand: F1 at a cut after row i (scores sorted
+ * descending) is 2 tp / (i + 1 + npos). */
+static void test_f1_best_threshold(void **st)
+{
+    (void)st;
+    /* One best cut, after 0.6: tp 3 of 4 rows, F1 6/8; threshold halfway to 0.4. */
+    const int32_t y1[] = {1, 1, 0, 1, 0, 0, 1, 0};
+    const double s1[] = {0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1};
+    double f1;
+    assert_near(lt_f1_best_threshold(y1, s1, 8, &f1), 0.5, 1e-12);
+    assert_near(f1, 0.75, 1e-12);
+    /* Three cuts tie at F1 2/3 (after 0.9, 0.6 and 0.3): the middle one wins.
+     * Input order does not matter. */
+    const int32_t y2[] = {0, 1, 1, 0, 1, 0, 0, 1};
+    const double s2[] = {0.8, 0.95, 0.9, 0.7, 0.6, 0.5, 0.4, 0.3};
+    assert_near(lt_f1_best_threshold(y2, s2, 8, &f1), 0.55, 1e-12);
+    assert_near(f1, 2.0 / 3.0, 1e-12);
+    /* Tied scores are one cut: never split between equal scores. */
+    const int32_t y3[] = {1, 0, 1, 0};
+    const double s3[] = {0.7, 0.7, 0.2, 0.1};
+    double t3 = lt_f1_best_threshold(y3, s3, 4, &f1);
+    assert_true(t3 < 0.7 && t3 > 0.1);
+    /* No positive: undefined. */
+    const int32_t y4[] = {0, 0};
+    assert_true(isnan(lt_f1_best_threshold(y4, s3, 2, &f1)));
+    assert_true(isnan(f1));
+
+    /* lt_class_metrics_at: a threshold below every score predicts all class 1. */
+    const float proba[] = {0.9f, 0.1f, 0.6f, 0.4f, 0.2f, 0.8f, 0.7f, 0.3f};
+    const int32_t y[] = {0, 1, 1, 0};
+    lt_class_metrics cm;
+    assert_ok(lt_class_metrics_at(y, proba, 4, 2, 0.05, &cm));
+    assert_near(cm.recall, 1.0, 1e-12);
+    assert_near(cm.precision, 0.5, 1e-12);
+    assert_ok(lt_class_metrics_at(y, proba, 4, 2, NAN, &cm));  /* argmax: only row 2 */
+    assert_near(cm.recall, 0.5, 1e-12);
+    assert_near(cm.precision, 1.0, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_r2_constant_target),
         cmocka_unit_test(test_confusion),
         cmocka_unit_test(test_class_metrics_errors),
+        cmocka_unit_test(test_f1_best_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -420,6 +420,102 @@ static void test_tune_gbdt(void **state)
     lt_table_free(t);
 }
 
+/* Rare positives (~10 %): F1 at the more probable class misses most of
+ * them; the out-of-fold threshold sits lower, scores better out of fold,
+ * and travels with the model (predictions, evaluation, model file). */
+static void test_tune_threshold(void **state)
+{
+    (void)state;
+    enum { N = 1500 };
+    lt_rng r;
+    lt_rng_seed(&r, 7);
+    double x1[N], x2[N], y[N];
+    for (int i = 0; i < N; i++) {
+        x1[i] = lt_rng_normal(&r);
+        x2[i] = lt_rng_normal(&r);
+        y[i] = x1[i] + 0.3 * x2[i] + 0.8 * lt_rng_normal(&r) > 1.6;
+    }
+    lt_table *t = lt_table_new();
+    assert_ok(lt_table_add_num(t, "x1", x1, N));
+    assert_ok(lt_table_add_num(t, "x2", x2, N));
+    assert_ok(lt_table_add_num(t, "y", y, N));
+    lt_pipeline_spec spec = lt_pipeline_spec_default();
+    spec.target = "y";
+    lt_tune_params par = lt_tune_params_default();
+    par.metric = "f1";
+    par.threshold = 1;
+    lt_search_space *s = NULL;
+    assert_ok(lt_search_space_parse("C=1", &s));
+    lt_tune_result res;
+    assert_ok(lt_tune(t, &spec, s, &par, &res));
+    assert_true(res.threshold > 0.05 && res.threshold < 0.5);
+    assert_true(res.threshold_f1 > res.default_f1 + 0.01);
+    assert_true(res.default_f1 > 0.2);
+    lt_pipeline *p = res.best_pipeline;
+    assert_true(lt_pipeline_threshold(p) == res.threshold);
+    char *js = lt_tune_result_json(&res);
+    assert_non_null(strstr(js, "\"threshold\":{\"value\":"));
+    free(js);
+
+    /* Predictions are class 1 exactly where proba >= threshold. */
+    float pred[N], proba[2 * N], pred2[N], proba2[2 * N];
+    assert_ok(lt_pipeline_predict(p, t, pred, proba));
+    int64_t ones = 0, below = 0;
+    for (int i = 0; i < N; i++) {
+        assert_true(pred[i] == (proba[2 * i + 1] >= res.threshold));
+        ones += pred[i] == 1;
+        below += pred[i] == 1 && proba[2 * i + 1] < 0.5;
+    }
+    assert_true(below > 0);  /* the threshold changed some decisions */
+    assert_ok(lt_pipeline_predict(p, t, pred2, NULL));  /* without a proba buffer too */
+    assert_memory_equal(pred, pred2, sizeof pred);
+
+    /* Evaluation scores the thresholded decisions. */
+    lt_eval ev;
+    assert_ok(lt_pipeline_evaluate(p, t, NULL, 0, &ev));
+    int32_t yi[N], pi[N];
+    for (int i = 0; i < N; i++)
+        yi[i] = (int32_t)y[i], pi[i] = (int32_t)pred[i];
+    double pr, rc, f1;
+    lt_prf_binary(yi, pi, N, 1, &pr, &rc, &f1);
+    assert_near(ev.cls.f1, f1, 1e-12);
+
+    /* Saved and loaded with the model. */
+    char path[600];
+    snprintf(path, sizeof path, "%s/threshold.lt", test_tmp_dir());
+    assert_ok(lt_pipeline_save(p, path));
+    lt_pipeline *q = NULL;
+    assert_ok(lt_pipeline_load(path, &q));
+    assert_true(lt_pipeline_threshold(q) == res.threshold);
+    assert_ok(lt_pipeline_predict(q, t, pred2, proba2));
+    assert_memory_equal(pred, pred2, sizeof pred);
+
+    /* Bad thresholds are refused and leave the old one; NaN clears it. */
+    assert_int_equal(lt_pipeline_set_threshold(q, 1.0), LT_EINVAL);
+    assert_int_equal(lt_pipeline_set_threshold(q, 0.0), LT_EINVAL);
+    assert_true(lt_pipeline_threshold(q) == res.threshold);
+    assert_ok(lt_pipeline_set_threshold(q, NAN));
+    assert_true(isnan(lt_pipeline_threshold(q)));
+    assert_ok(lt_pipeline_predict(q, t, pred2, proba2));
+    for (int i = 0; i < N; i++)
+        assert_true(pred2[i] == (proba2[2 * i + 1] > proba2[2 * i]));
+    lt_pipeline_free(q);
+    lt_tune_result_free(&res);
+
+    /* Regression: nothing to threshold. */
+    spec.task = LT_TASK_REGRESSION;
+    par.metric = "rmse";
+    lt_search_space_free(s);
+    assert_ok(lt_search_space_parse("alpha=0,1", &s));
+    spec.model = "linreg";
+    assert_ok(lt_tune(t, &spec, s, &par, &res));
+    assert_true(isnan(res.threshold));
+    assert_int_equal(lt_pipeline_set_threshold(res.best_pipeline, 0.3), LT_EINVAL);
+    lt_tune_result_free(&res);
+    lt_search_space_free(s);
+    lt_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +528,7 @@ int main(void)
         cmocka_unit_test(test_random_deterministic),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_tune_gbdt),
+        cmocka_unit_test(test_tune_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
