@@ -31,6 +31,9 @@ AI4I=(--data "$OUT/ai4i_train.csv" --test "$OUT/ai4i_test.csv" --target "Machine
       --drop "UDI,Product ID,TWF,HDF,PWF,OSF,RNF")
 run_lathe ai4i_logreg_lbfgs "${AI4I[@]}" --model logreg --solver lbfgs
 run_lathe ai4i_logreg_newton "${AI4I[@]}" --model logreg --solver newton
+"$LATHE" tune --data "$OUT/ai4i_train.csv" --test "$OUT/ai4i_test.csv" --target "Machine failure" \
+  --drop "UDI,Product ID,TWF,HDF,PWF,OSF,RNF" --model logreg --grid 'C=1' --tune-threshold \
+  --json --quiet --out "$OUT/logreg_thr.lt" > "$OUT/logreg_thr.json"
 CM=(--data "$OUT/cmapss_train.csv" --test "$OUT/cmapss_test.csv" --target RUL --drop unit,cycle)
 run_lathe cmapss_linreg "${CM[@]}" --model linreg --solver lstsq
 
