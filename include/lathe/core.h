@@ -140,6 +140,14 @@ const lt_tensor *lt_state_tensor_at(const lt_state *s, int i);
 void *lt_malloc(size_t n);
 void *lt_calloc(size_t n, size_t size);
 char *lt_strdup(const char *s);
+/* Process-wide allocator setting for programs that, like the lathe command,
+ * allocate and free large buffers (CSV text, feature matrices, work arrays)
+ * one after another: glibc then serves blocks up to 32 MB from its heap and
+ * keeps up to 64 MB of freed heap, so a new buffer reuses pages already
+ * touched instead of faulting in fresh ones (each first touch is a trap,
+ * ~10 us on a virtual machine). The cost is freed memory kept until exit.
+ * Call once at start, before threads; no effect off glibc. */
+void lt_keep_freed_pages(void);
 /* Read a whole file (max_bytes 0 = no limit), NUL-terminated (not counted in
  * *len). Caller frees *buf. */
 int lt_read_file(const char *path, size_t max_bytes, char **buf, size_t *len);

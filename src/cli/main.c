@@ -1,7 +1,6 @@
 /* lathe: dispatch to the subcommands. */
 #include "cli.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -98,24 +97,12 @@ static void short_omp_spin(char **argv)
     execv(self, argv);  // returns only on failure: go on as we are
 }
 
-/* Each fresh page costs a trap on first touch, and on a virtual machine a
- * dear one (~10 us measured here, so a 1.5 MB feature matrix cost ~4 ms of
- * a 15 ms fit). glibc serves blocks above a dynamic threshold (from 128 KB)
- * by mmap and returns them on free, so every large buffer of a command (the
- * CSV text, the feature matrix, the model's work arrays) faulted in anew.
- * Serving blocks up to 32 MB from the heap, and keeping up to 64 MB of
- * freed heap, lets later buffers reuse pages the CSV reader already
- * touched. The cost is memory the process keeps until it exits. */
-static void reuse_freed_pages(void)
-{
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
 int main(int argc, char **argv)
 {
     short_omp_spin(argv);
-    reuse_freed_pages();
+    /* A command allocates and frees large buffers one after another: reuse
+     * their pages (a third of a linear-regression fit was page faults). */
+    lt_keep_freed_pages();
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,14 @@ void *lt_calloc(size_t n, size_t size)
     if (!p)
         lt_error(LT_ENOMEM, "out of memory allocating %zu x %zu bytes", n, size);
     return p;
+}
+
+void lt_keep_freed_pages(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
 }
 
 char *lt_strdup(const char *s)
