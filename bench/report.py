@@ -87,7 +87,9 @@ w(f"| scikit-learn LinearRegression | {sk['fit_seconds']:.4f} | {sk['predict_sec
 w("\nTarget fit ratio ≥ 3×.\n")
 
 w("## CSV parsing — lathe vs pandas.read_csv\n")
-w("lathe: `lt_csv_read` (bench/bench_csv.c) with type inference; pandas: `read_csv` with default "
+w("lathe: `lt_csv_read` (bench/bench_csv.c) with type inference, in a process with the lathe "
+  "command's allocator setting (`lt_keep_freed_pages`: freed buffers are reused, not faulted in "
+  "anew; pandas's warm process reuses its memory too); pandas: `read_csv` with default "
   "options (`sep=r\"\\s+\", header=None` for C-MAPSS). Same files, read from the page cache; "
   "medians of CSV_REPEATS (default 31) parses each, since one parse takes milliseconds.\n")
 w("| file | rows | lathe (s) | pandas (s) | speed-up |")
