@@ -515,8 +515,8 @@ int lt_tune(const lt_table *t, const lt_pipeline_spec *spec, const lt_search_spa
     }
     snprintf(out->metric, sizeof out->metric, "%s", metric);
     out->threshold = out->threshold_f1 = out->default_f1 = NAN;
-    /* Out-of-fold predictions for the threshold: this trial's (cur) and the
-     * best trial's so far (keep), swapped when a trial takes the lead. */
+    /* Out-of-fold predictions for the threshold: this trial's (oof[0]) and
+     * the best trial's so far (oof[1]), swapped when a trial takes the lead. */
     int64_t nt = lt_table_nrows(t);
     int want_oof = par->threshold && task == LT_TASK_CLASSIFICATION;
     if (want_oof) {
