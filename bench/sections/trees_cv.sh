@@ -113,9 +113,9 @@ print("\n\"tuned\": nested CV. On each outer fold the grid depth 3/4/6 × learni
       "rows only (lathe: `lathe tune --test`; XGBoost: GridSearchCV), and the choice is scored once "
       "on the outer 2000 test rows. \"threshold tuned\": `--tune-threshold` also picks the decision "
       "threshold from the inner out-of-fold probabilities. Per outer fold, lathe F1 (tuned; "
-      "threshold tuned):")
+      "threshold tuned):\n")
 for i in range(5):
     a = [x for x in res if x["model"] == "lathe gbdt tuned" and x["fold"] == i][0]
     b = [x for x in res if x["model"] == "lathe gbdt tuned, threshold tuned" and x["fold"] == i][0]
-    print(f"fold {i}: {a['f1']:.4f}; {b['f1']:.4f} ({a['params']})" + (";" if i < 4 else "."))
+    print(f"- fold {i}: {a['f1']:.4f}; {b['f1']:.4f} (chose {a['params']})")
 PY
