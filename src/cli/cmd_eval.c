@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,6 +67,8 @@ int cmd_eval(int argc, char **argv)
         json_object_set_new(o, "metrics", json_loads(metrics, 0, NULL));
         json_object_set_new(o, "predict_seconds", json_real(ev.predict_seconds));
         json_object_set_new(o, "rows", json_integer(ev.n));
+        if (!isnan(lt_pipeline_threshold(p)))
+            json_object_set_new(o, "threshold", json_real(lt_pipeline_threshold(p)));
         char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
         printf("%s\n", s);
         free(s);
@@ -76,6 +79,9 @@ int cmd_eval(int argc, char **argv)
                lt_pipeline_model_name(p), cli_task_name(task),
                lt_pipeline_target(p) ? "target" : "label", tgt ? tgt : "none", (long long)ev.n,
                ev.predict_seconds);
+        if (!isnan(lt_pipeline_threshold(p)))
+            printf("decisions at the model's threshold %.4f (class %s where its probability is at "
+                   "least this)\n\n", lt_pipeline_threshold(p), lt_pipeline_class_name(p, 1));
         cli_print_metrics(stdout, metrics);
     }
     exit_code = CLI_OK;

@@ -2,6 +2,7 @@
  * JSON body; server.c turns that into an HTTP response. */
 #include "serve_impl.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,9 @@ static json_t *describe_model(const srv_model *m)
                           lt_pipeline_model_name(p), "task", task_text(lt_pipeline_task(p)),
                           "target", target ? json_string(target) : json_null(), "features", feats,
                           "classes", classes, "metrics", metrics);
+    /* A two-class model's decision threshold (predictions are class 1 at or above it). */
+    if (o && !isnan(lt_pipeline_threshold(p)))
+        json_object_set_new(o, "threshold", json_real(lt_pipeline_threshold(p)));
     /* Derived columns the model computes itself from the features above. */
     if (o && lt_pipeline_nderive(p)) {
         json_t *dv = json_array();
