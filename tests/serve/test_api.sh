@@ -48,6 +48,9 @@ mkdir -p "$T/models"
 "$LATHE" train --data "$T/fleet.csv" --target failure --drop twf,hdf,pwf,osf,rnf,timestamp,product_id \
   --model logreg --out "$T/models/fail.lt" --quiet > "$T/train.log" 2>&1 \
   || { cat "$T/train.log"; echo "train failed"; exit 1; }
+"$LATHE" train --data "$T/fleet.csv" --target failure --drop twf,hdf,pwf,osf,rnf,timestamp,product_id \
+  --model logreg --threshold 0.02 --out "$T/models/failthr.lt" --quiet > "$T/train.log" 2>&1 \
+  || { cat "$T/train.log"; echo "train --threshold failed"; exit 1; }
 echo "garbage" > "$T/models/broken.lt"   # must be skipped, not fatal
 
 # --- start the server on a free port ---
@@ -63,7 +66,7 @@ done
 if [ "$up" != 1 ]; then cat "$T/serve.log"; echo "server did not come up on port $PORT"; exit 1; fi
 
 check "GET /healthz" 200 "$(req GET /healthz)" '"status":"ok"'
-grep -Fq '"models":1' "$T/body" && ok "healthz counts 1 model (broken.lt skipped)" || not_ok "healthz model count"
+grep -Fq '"models":2' "$T/body" && ok "healthz counts 2 models (broken.lt skipped)" || not_ok "healthz model count"
 check "GET /v1/models lists fail" 200 "$(req GET /v1/models)" '"name":"fail"'
 cp "$T/body" "$T/models.json"
 
@@ -100,6 +103,17 @@ assert len(j["predictions"]) == 5 and all(p in j["classes"] for p in j["predicti
 assert len(j["probabilities"]) == 5
 for p in j["probabilities"]:
     assert len(p) == len(j["classes"]) and abs(sum(p) - 1) < 1e-4, p
+PY
+check "predict with a threshold model" 200 "$(req POST /v1/models/failthr/predict --data-binary @"$T/good.json")" '"predictions":['
+$PY - "$T/body" "$T/models.json" <<'PY' && ok "threshold model: class 1 exactly where its probability >= 0.02" || not_ok "threshold model predictions"
+import json, sys
+j = json.load(open(sys.argv[1]))
+m = [m for m in json.load(open(sys.argv[2]))["models"] if m["name"] == "failthr"][0]
+assert m["threshold"] == 0.02, m
+k = j["classes"].index("1")
+for pred, pr in zip(j["predictions"], j["probabilities"]):
+    assert pred == ("1" if pr[k] >= 0.02 else "0"), (pred, pr)
+assert any(pr[k] < 0.5 and pred == "1" for pred, pr in zip(j["predictions"], j["probabilities"])), j
 PY
 check "predict one bare object" 200 "$(req POST /v1/models/fail/predict --data-binary @"$T/one.json")" '"n":1'
 check "unknown model 404" 404 "$(req POST /v1/models/nosuch/predict --data-binary @"$T/one.json")" "nosuch"
