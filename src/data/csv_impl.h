@@ -45,11 +45,21 @@ typedef struct csv_ctx {
     int64_t chunk0;
     int64_t *cline;
     int64_t cline_cap;
+    /* Bytes from b the fast path may read: n + CSV_PAD, or a piece's end in
+     * a parallel parse (the next piece's bytes are being written). */
+    size_t lim;
+    /* A piece after the first: "file:line" errors are kept here, with the
+     * line relative to the piece, instead of raised (see tok_fail). */
+    int defer;
+    int err_rc;
+    int64_t err_line;
+    char err_rest[256];
 } csv_ctx;
 
 /* Picks the delimiter from the first lines of p (see csv_tok.c). */
 char csv_sniff(const char *p);
-/* Prepares the tokenizer to start at p (line 1). */
+/* Prepares the tokenizer to start at p (line 1). The first record tokenized
+ * fixes ncols unless ncols is already set. */
 void csv_tok_init(csv_ctx *c, char *p);
 /* Tokenizes records until nrec == upto or the input ends (then done = 1):
  * fields are NUL-terminated in place and their offsets appended; the first

@@ -13,6 +13,8 @@
  * byte-wise path, which owns every error message. */
 #include "csv_impl.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #if defined(__SSE2__)
@@ -88,6 +90,7 @@ void csv_tok_init(csv_ctx *c, char *p)
     if (c->ws)
         c->stop['\t'] = 1;
     c->wide = c->n + CSV_PAD > UINT32_MAX;
+    c->lim = c->n + CSV_PAD;
     c->pos = p;
     c->line = 1;
 }
@@ -180,7 +183,7 @@ csv_fast_fields_v(csv_ctx *c, char *fs, char **pp, int64_t *nfp, char *chp, cons
                   const int ws)
 {
     char *const b = c->b;
-    const size_t room = c->n + CSV_PAD; /* readable bytes from b */
+    const size_t room = c->lim; /* readable bytes from b */
     const char d = c->delim;
     const int64_t ncols = c->ncols;
     const size_t max_field = c->max_field;
@@ -288,6 +291,26 @@ static int csv_fast_fields(csv_ctx *c, char *fs, char **pp, int64_t *nfp, char *
 
 /* ---- records ---------------------------------------------------------------------- */
 
+/* A "name:line..." error; `fmt` is the part after the line. A piece of a
+ * parallel parse (defer) does not know its first line yet: it keeps the
+ * relative line and the rest for csv_read.c to report. */
+static int tok_fail(csv_ctx *c, int rc, int64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int tok_fail(csv_ctx *c, int rc, int64_t line, const char *fmt, ...)
+{
+    char rest[sizeof c->err_rest];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rest, sizeof rest, fmt, ap);
+    va_end(ap);
+    if (!c->defer)
+        return lt_error(rc, "%s:%lld%s", c->name, (long long)line, rest);
+    c->err_rc = rc;
+    c->err_line = line;
+    memcpy(c->err_rest, rest, sizeof rest);
+    return rc;
+}
+
 int csv_tokenize(csv_ctx *c, int64_t upto)
 {
     const int ws = c->ws;
@@ -319,7 +342,7 @@ int csv_tokenize(csv_ctx *c, int64_t upto)
         }
         c->cline[c->nrec - c->chunk0] = line;
         c->nrec++;
-        const int first = c->nrec == 1;
+        const int first = c->ncols == 0; /* a non-blank record has >= 1 field */
         int64_t nf = 0;
         char ch = 0;
         p = q;
@@ -347,10 +370,10 @@ int csv_tokenize(csv_ctx *c, int64_t upto)
                             break;
                         p++;
                     } else if (x == '\0') {
-                        rc = lt_error(LT_EFORMAT,
-                                      "%s:%lld:%lld: unterminated quoted field: expected a "
+                        rc = tok_fail(c, LT_EFORMAT, fline,
+                                      ":%lld: unterminated quoted field: expected a "
                                       "closing '\"' before the end of the input",
-                                      c->name, (long long)fline, (long long)nf + 1);
+                                      (long long)nf + 1);
                         goto out;
                     } else if (x == '\n') {
                         line++;
@@ -363,10 +386,10 @@ int csv_tokenize(csv_ctx *c, int64_t upto)
                         p++;
                 ch = *p;
                 if (!stop[(unsigned char)ch]) {
-                    rc = lt_error(LT_EFORMAT,
-                                  "%s:%lld:%lld: expected a delimiter or end of line after the "
+                    rc = tok_fail(c, LT_EFORMAT, line,
+                                  ":%lld: expected a delimiter or end of line after the "
                                   "closing quote, got '%c'",
-                                  c->name, (long long)line, (long long)nf + 1, ch);
+                                  (long long)nf + 1, ch);
                     goto out;
                 }
                 fe = w;
@@ -381,16 +404,15 @@ int csv_tokenize(csv_ctx *c, int64_t upto)
                         fe--;
             }
             if ((size_t)(fe - fs) > c->max_field) {
-                rc = lt_error(LT_ELIMIT, "%s:%lld:%lld: field longer than the %zu-byte limit "
-                              "(max_field)", c->name, (long long)fline, (long long)nf + 1,
-                              c->max_field);
+                rc = tok_fail(c, LT_ELIMIT, fline, ":%lld: field longer than the %zu-byte "
+                              "limit (max_field)", (long long)nf + 1, c->max_field);
                 goto out;
             }
             *fe = '\0'; /* may overwrite the delimiter at p: `ch` keeps it */
             if (first || nf < c->ncols) {
                 if (first && nf >= CSV_MAX_COLS) {
-                    rc = lt_error(LT_ELIMIT, "%s:%lld: more than %d columns", c->name,
-                                  (long long)line, CSV_MAX_COLS);
+                    rc = tok_fail(c, LT_ELIMIT, line, ": more than %d columns",
+                                  CSV_MAX_COLS);
                     goto out;
                 }
                 if ((rc = csv_reserve_offsets(c, c->off_len + 1)) != LT_OK)
@@ -430,8 +452,8 @@ int csv_tokenize(csv_ctx *c, int64_t upto)
         if (first) {
             c->ncols = (int)nf;
         } else if (nf != c->ncols) {
-            rc = lt_error(LT_EFORMAT, "%s:%lld: expected %d fields, found %lld", c->name,
-                          (long long)rec_line, c->ncols, (long long)nf);
+            rc = tok_fail(c, LT_EFORMAT, rec_line, ": expected %d fields, found %lld",
+                          c->ncols, (long long)nf);
             goto out;
         }
         if (ch == '\0')

@@ -303,6 +303,191 @@ static void test_chunked_inference(void **state)
     free(s);
 }
 
+/* Parses with LATHE_CSV_THREADS = threads (0: unset); the message on error. */
+static int read_threads(const char *buf, size_t n, const char *name, const lt_csv_options *o,
+                        int threads, lt_table **t, char *msg, size_t cap)
+{
+    char v[8];
+    snprintf(v, sizeof v, "%d", threads);
+    if (threads)
+        setenv("LATHE_CSV_THREADS", v, 1);
+    else
+        unsetenv("LATHE_CSV_THREADS");
+    int rc = lt_csv_read_mem(buf, n, name, o, t);
+    snprintf(msg, cap, "%s", rc ? lt_last_error() : "");
+    unsetenv("LATHE_CSV_THREADS");
+    return rc;
+}
+
+/* The same table, or the same error, from 2..4 pieces as from one. */
+static void expect_same_parallel(const char *buf, size_t n, const lt_csv_options *o)
+{
+    char m1[1024], m2[1024];
+    lt_table *t = NULL;
+    int rc = read_threads(buf, n, "p.csv", o, 1, &t, m1, sizeof m1);
+    for (int k = 2; k <= 4; k++) {
+        lt_table *u = NULL;
+        int rc2 = read_threads(buf, n, "p.csv", o, k, &u, m2, sizeof m2);
+        if (rc != rc2 || strcmp(m1, m2) != 0)
+            fail_msg("%d pieces: %d (%s); one piece: %d (%s)", k, rc2, m2, rc, m1);
+        if (rc == LT_OK)
+            assert_same_table(t, u);
+        lt_table_free(u);
+    }
+    lt_table_free(t);
+}
+
+/* The parallel reader (input cut into pieces at '\n' bytes, one thread per
+ * piece) against the one-piece reader: random files with piece edges
+ * falling anywhere (CRLF, blank lines, whitespace runs, a text cell or an
+ * error in any piece), then files above the size threshold. */
+static void test_parallel_matches_serial(void **state)
+{
+    (void)state;
+    lt_rng r;
+    lt_rng_seed(&r, 17);
+    for (int round = 0; round < 120; round++) {
+        const int ncols = 1 + (int)lt_rng_below(&r, 5), nrows = 1 + (int)lt_rng_below(&r, 400);
+        const int ws = round % 4 == 3, crlf = round % 3 == 1;
+        const char d = ws ? ' ' : ",;\t|"[round % 4];
+        const int text_at = lt_rng_below(&r, 2) ? (int)lt_rng_below(&r, (uint64_t)nrows) : -1;
+        const int ragged_at = round % 5 == 0 ? (int)lt_rng_below(&r, (uint64_t)nrows) : -1;
+        char *buf = malloc((size_t)(nrows + 1) * (size_t)(ncols + 1) * 40 + 64);
+        size_t n = 0;
+        for (int i = -1; i < nrows; i++) {
+            for (int j = 0; j < ncols + (i == ragged_at); j++) {
+                char cell[64];
+                if (i < 0)
+                    snprintf(cell, sizeof cell, "c%d", j);
+                else if (i == text_at && j == ncols - 1)
+                    snprintf(cell, sizeof cell, "t%d", (int)lt_rng_below(&r, 3));
+                else if (j == 0 && ncols > 1)
+                    snprintf(cell, sizeof cell, "%c%d", "ab"[lt_rng_below(&r, 2)],
+                             (int)lt_rng_below(&r, 20));
+                else if (lt_rng_below(&r, 8) == 0)
+                    snprintf(cell, sizeof cell, "%s", ws ? "NaN" : lt_rng_below(&r, 2) ? "" : "NA");
+                else
+                    snprintf(cell, sizeof cell, "%.3f", lt_rng_normal(&r) * 10);
+                if (ncols == 1 && !cell[0])
+                    snprintf(cell, sizeof cell, "NA");
+                const char *sep = j ? (ws ? (lt_rng_below(&r, 2) ? " \t " : " ") : (char[]){d, 0})
+                                    : "";
+                n += (size_t)sprintf(buf + n, "%s%s", sep, cell);
+            }
+            if (ws && lt_rng_below(&r, 3) == 0)
+                n += (size_t)sprintf(buf + n, "  ");
+            n += (size_t)sprintf(buf + n, crlf ? "\r\n" : "\n");
+            if (lt_rng_below(&r, 20) == 0)
+                n += (size_t)sprintf(buf + n, ws ? " \t\n" : "\n");
+        }
+        lt_csv_options o = lt_csv_options_default();
+        o.delimiter = d;
+        o.header = round % 7 != 2;
+        if (round % 11 == 4) { /* a forced numeric column */
+            static const char *num[] = {"c0"};
+            o.num_cols = num;
+            o.n_num_cols = 1;
+        }
+        expect_same_parallel(buf, n, &o);
+        free(buf);
+    }
+
+    /* Above the 3 MB threshold (~3.4 MB). Column x is numeric in the first half
+     * and mostly text in the second; column g has levels that first appear
+     * in the second half; column id is unique per row. */
+    enum { R = 160000 };
+    char *s = malloc((size_t)R * 48 + 64);
+    size_t n = (size_t)sprintf(s, "id,x,g,v\n");
+    for (int i = 0; i < R; i++)
+        n += (size_t)sprintf(s + n, "u%06d,%s%d,%s%d,%d.25\n", i, i < R / 2 + 100 ? "" : "q",
+                             i % 9, i < R / 2 + 500 ? "g" : "h", i % 4, i % 1000);
+    assert_true(n > (3 << 20));
+    expect_same_parallel(s, n, NULL);
+    char msg[1024];
+    lt_table *t = NULL;
+    assert_ok(read_threads(s, n, "big.csv", NULL, 2, &t, msg, sizeof msg));
+    assert_int_equal(lt_table_col_type(t, 0), LT_COL_CAT);
+    assert_int_equal(lt_table_cat_nlevels(t, 0), R);
+    for (int i = 0; i < R; i += 1013)
+        assert_int_equal(lt_table_cat(t, 0)[i], i);
+    /* x: the numbers 0..8 (first half) then q0..q8, in order of appearance */
+    assert_int_equal(lt_table_col_type(t, 1), LT_COL_CAT);
+    assert_int_equal(lt_table_cat_nlevels(t, 1), 18);
+    assert_string_equal(lt_table_cat_level(t, 1, 0), "0");
+    char want[16];
+    snprintf(want, sizeof want, "q%d", (R / 2 + 100) % 9);
+    assert_string_equal(lt_table_cat_level(t, 1, 9), want);
+    assert_int_equal(lt_table_cat(t, 1)[R - 1], 9 + ((R - 1) % 9 - (R / 2 + 100) % 9 + 9) % 9);
+    /* g: g0..g3 then h0..h3 */
+    assert_int_equal(lt_table_cat_nlevels(t, 2), 8);
+    snprintf(want, sizeof want, "h%d", (R / 2 + 500) % 4);
+    assert_string_equal(lt_table_cat_level(t, 2, 4), want);
+    assert_int_equal(lt_table_cat(t, 2)[R / 2 + 500], 4);
+    assert_int_equal(lt_table_col_type(t, 3), LT_COL_NUM);
+    assert_true(lt_table_num(t, 3)[R - 1] == (R - 1) % 1000 + 0.25);
+    lt_table_free(t);
+
+    /* errors in the second half name their file line; with errors in both
+     * halves the first in the file wins */
+    const char *cut = s + n * 3 / 4;
+    cut = strchr(cut, '\n') + 1;
+    int64_t l3 = 1;
+    for (const char *p = s; p < cut; p++)
+        l3 += *p == '\n';
+    char *bad = malloc(n + 64);
+    size_t pre = (size_t)(cut - s);
+    memcpy(bad, s, pre);
+    size_t m = pre + (size_t)sprintf(bad + pre, "z,1,g1,2.5,9\n");
+    memcpy(bad + m, cut, n - pre);
+    m += n - pre;
+    assert_int_equal(read_threads(bad, m, "rag.csv", NULL, 2, &t, msg, sizeof msg), LT_EFORMAT);
+    char exp[128];
+    snprintf(exp, sizeof exp, "rag.csv:%lld: expected 4 fields, found 5", (long long)l3);
+    assert_string_equal(msg, exp);
+    expect_same_parallel(bad, m, NULL);
+    /* and a ragged row in the first half too: that one is reported */
+    char *two = malloc(m + 64);
+    const char *early = strchr(bad + 5000, '\n') + 1;
+    int64_t l1 = 1;
+    for (const char *p = bad; p < early; p++)
+        l1 += *p == '\n';
+    size_t pre1 = (size_t)(early - bad);
+    memcpy(two, bad, pre1);
+    size_t m2 = pre1 + (size_t)sprintf(two + pre1, "1,2\n");
+    memcpy(two + m2, early, m - pre1);
+    m2 += m - pre1;
+    assert_int_equal(read_threads(two, m2, "two.csv", NULL, 2, &t, msg, sizeof msg), LT_EFORMAT);
+    snprintf(exp, sizeof exp, "two.csv:%lld: expected 4 fields, found 2", (long long)l1);
+    assert_string_equal(msg, exp);
+    expect_same_parallel(two, m2, NULL);
+    /* a bad value in a numeric column in the second half */
+    m = pre + (size_t)sprintf(bad + pre, "z,1,g1,oops\n");
+    memcpy(bad + m, cut, n - pre);
+    m += n - pre;
+    assert_int_equal(read_threads(bad, m, "val.csv", NULL, 2, &t, msg, sizeof msg), LT_ETYPE);
+    snprintf(exp, sizeof exp, "val.csv:%lld:4: column 'v': expected a number, got 'oops'",
+             (long long)l3);
+    assert_string_equal(msg, exp);
+    expect_same_parallel(bad, m, NULL);
+    /* max_rows and header off behave as in one piece */
+    lt_csv_options o = lt_csv_options_default();
+    o.max_rows = R / 2 + 7;
+    expect_same_parallel(s, n, &o);
+    o = lt_csv_options_default();
+    o.header = 0;
+    expect_same_parallel(s, n, &o);
+    /* the default (no LATHE_CSV_THREADS) agrees too */
+    lt_table *u = NULL;
+    assert_ok(read_threads(s, n, "big.csv", NULL, 0, &t, msg, sizeof msg));
+    assert_ok(read_threads(s, n, "big.csv", NULL, 1, &u, msg, sizeof msg));
+    assert_same_table(t, u);
+    lt_table_free(t);
+    lt_table_free(u);
+    free(two);
+    free(bad);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_hash_and_levels),
         cmocka_unit_test(test_fast_matches_bytewise),
         cmocka_unit_test(test_chunked_inference),
+        cmocka_unit_test(test_parallel_matches_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
