@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +19,23 @@ void *lt_malloc(size_t n)
     void *p = malloc(n ? n : 1);
     if (!p)
         lt_error(LT_ENOMEM, "out of memory allocating %zu bytes", n);
+    return p;
+}
+
+void *lt_malloc_big(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < LT_BIG_BYTES || n > SIZE_MAX - huge)
+        return lt_malloc(n);
+    size_t size = (n + huge - 1) & ~(huge - 1);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, size) != 0) {
+        lt_error(LT_ENOMEM, "out of memory allocating %zu bytes", n);
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(p, size, MADV_HUGEPAGE);
+#endif
     return p;
 }
 

@@ -484,7 +484,7 @@ void lt_ml_means(const float *X, int64_t n, int64_t d, const double *sw, double 
 int lt_ml_design(const float *X, int64_t n, int64_t d, const double *sw, int centre,
                  double **Xd, double *mean)
 {
-    double *A = lt_malloc(sizeof(double) * (size_t)n * (size_t)d);
+    double *A = lt_malloc_big(sizeof(double) * (size_t)n * (size_t)d);
     *Xd = A;
     if (!A)
         return LT_ENOMEM;

@@ -122,18 +122,34 @@ static int collect_classes(lt_pipeline *p, const lt_table *t, int j, const int64
         return LT_OK;
     }
     const double *v = lt_table_num(t, j);
-    double *u = lt_malloc(sizeof(double) * (size_t)(n ? n : 1));
+    double *u = lt_malloc(sizeof(double) * (size_t)(n > 32 ? n : 32));
     if (!u)
         return LT_ENOMEM;
-    int64_t m = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (!isnan(v[rows[i]]))
-            u[m++] = v[rows[i]];
-    qsort(u, (size_t)m, sizeof(double), cmp_double);
+    // Distinct values, ascending. Classes are few: a linear scan of a small
+    // set finds them (sorting every row cost more than a logistic fit's
+    // half); only with more than 32 values are all rows sorted.
     int64_t distinct = 0;
-    for (int64_t i = 0; i < m; i++)
-        if (i == 0 || u[i] != u[i - 1])
-            u[distinct++] = u[i];
+    for (int64_t i = 0; i < n && distinct <= 32; i++) {
+        double x = v[rows[i]];
+        int64_t k = 0;
+        while (k < distinct && u[k] != x)
+            k++;
+        if (k == distinct && !isnan(x))
+            u[distinct++] = x;
+    }
+    if (distinct > 32) {
+        int64_t m = 0;
+        for (int64_t i = 0; i < n; i++)
+            if (!isnan(v[rows[i]]))
+                u[m++] = v[rows[i]];
+        qsort(u, (size_t)m, sizeof(double), cmp_double);
+        distinct = 0;
+        for (int64_t i = 0; i < m; i++)
+            if (i == 0 || u[i] != u[i - 1])
+                u[distinct++] = u[i];
+    } else {
+        qsort(u, (size_t)distinct, sizeof(double), cmp_double);
+    }
     if (distinct > LT_MAX_CLASSES) {
         free(u);
         return lt_error(LT_EINVAL,
