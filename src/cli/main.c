@@ -77,21 +77,28 @@ static int list_models(int argc, char **argv)
     return CLI_OK;
 }
 
-/* OpenMP threads waiting at a barrier spin (libgomp: 300k iterations)
- * before they sleep. On a box shared with other busy work a spinning
- * thread holds a core the thread it waits for needs, and every barrier can
- * cost a scheduler time slice: an AI4I gbdt fit on 2 threads took 0.8-2.5 s
- * beside two busy processes against 0.26 s with a spin count of 1000, and
- * the same on a quiet machine (docs/benchmarks.md). libgomp reads its
- * settings once, when it is loaded, so the command sets a short spin and
- * runs itself again, unless the user chose a wait policy. */
-static void short_omp_spin(char **argv)
+/* Idle worker threads spin before they sleep. On a box shared with other
+ * busy work a spinning thread holds a core the thread it waits for needs:
+ *  - OpenMP (libgomp: 300k iterations at every barrier). An AI4I gbdt fit
+ *    on 2 threads took 0.8-2.5 s beside two busy processes against 0.26 s
+ *    with a spin count of 1000, and the same on a quiet machine.
+ *  - OpenBLAS's pthread pool spins with sched_yield for 2^28 cycles (~0.1 s)
+ *    after it starts and after every threaded call. A short command meets
+ *    it at start-up: a quarter of an AI4I gbdt fit's CPU time went to that
+ *    spin, and 4 of 7 fits took twice as long; with a timeout of 2^4 cycles
+ *    none did, and BLAS-bound fits (linreg, logreg, svc) kept their times.
+ * Both libraries read their settings once, when they are loaded, so the
+ * command sets what the user has not chosen and runs itself again. */
+static void short_spins(char **argv)
 {
-    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
-        return;
+    int again = 0;
+    if (!getenv("OMP_WAIT_POLICY") && !getenv("GOMP_SPINCOUNT"))
+        again |= setenv("GOMP_SPINCOUNT", "1000", 1) == 0;
+    if (!getenv("OPENBLAS_THREAD_TIMEOUT"))
+        again |= setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1) == 0;
     char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0 || n >= (ssize_t)sizeof self - 1 || setenv("GOMP_SPINCOUNT", "1000", 1) != 0)
+    ssize_t n = again ? readlink("/proc/self/exe", self, sizeof self - 1) : 0;
+    if (n <= 0 || n >= (ssize_t)sizeof self - 1)
         return;
     self[n] = '\0';  // the real path, so ps and top still say "lathe", not "exe"
     execv(self, argv);  // returns only on failure: go on as we are
@@ -99,7 +106,7 @@ static void short_omp_spin(char **argv)
 
 int main(int argc, char **argv)
 {
-    short_omp_spin(argv);
+    short_spins(argv);
     /* A command allocates and frees large buffers one after another: reuse
      * their pages (a third of a linear-regression fit was page faults). */
     lt_keep_freed_pages();
