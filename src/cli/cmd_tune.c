@@ -249,6 +249,20 @@ int cmd_tune(int argc, char **argv)
             goto done;
         }
         all = test;
+        /* Before the search, not after: the score needs the target, the
+         * model every column the training file gives it. */
+        for (int j = 0; j < lt_table_ncols(t); j++) {
+            const char *name = lt_table_col_name(t, j);
+            int dropped = 0;
+            for (int k = 0; k < nd && !dropped; k++)
+                dropped = !strcmp(drop[k], name);
+            if (!dropped && lt_table_col_index(test, name) < 0) {
+                lt_error(LT_ENOTFOUND, "%s has no column '%s', which %s has", cli_get(&a, "test"),
+                         name, data);
+                cli_fail(&a, "reading --test");
+                goto done;
+            }
+        }
     }
     tp.progress = tune_progress;
     tp.progress_user = &a;

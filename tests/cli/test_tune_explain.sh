@@ -149,6 +149,11 @@ assert j["test_rows"] > 0 and "f1" in j["test_metrics"], j
 PY
 expect_exit 2 "--test and --test-size together" -- "$LATHE" tune --data "$T/fleet.csv" --target failure \
   --grid 'C=1' --test "$T/fleet.csv" --test-size 0.2
+cut -d, -f1-5 "$T/fleet.csv" > "$T/narrow.csv"
+expect_exit 1 "--test without the training columns fails before the search" -- "$LATHE" tune \
+  --data "$T/fleet.csv" --target failure --drop $DROP --grid 'C=1' --test "$T/narrow.csv" --out "$T/n.lt"
+expect_output "narrow.csv has no column 'process_temp_k'" "names the missing column"
+[ ! -e "$T/n.lt" ] && ok "no model saved when --test is unusable" || not_ok "no model saved when --test is unusable"
 expect_exit 2 "--test-size out of range" -- "$LATHE" tune --data "$T/fleet.csv" --target failure --grid 'C=1' --test-size 1
 expect_exit 0 "train with a fixed --threshold" -- "$LATHE" train --data "$T/fleet.csv" --target failure \
   --drop $DROP --threshold 0.2 --quiet --out "$T/thr2.lt"
