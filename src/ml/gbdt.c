@@ -269,7 +269,8 @@ static void base_score(int kind, const float *y, const float *w, int64_t n, int 
 }
 
 typedef struct fit_buf {
-    int64_t *perm, *rows, *fit_rows, *val_rows, *tree_rows;
+    int64_t *perm, *fit_rows, *val_rows;
+    tg_row *rows, *tree_rows;  /* this round's rows, and the copy tg_grow reorders */
     uint8_t *flag, *bins;
     float *y, *w, *yv, *wv, *g, *h, *Xc;
     double *F, *Fv;
@@ -293,6 +294,9 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
     gbdt *m = (gbdt *)mm;
     const int K = gbdt_nout(mm), kind = loss_kind(m);
     const int nclass = mm->task == LT_TASK_CLASSIFICATION ? mm->nclass : 0;
+    if (n > TG_MAX_ROWS)
+        return lt_error(LT_ELIMIT, "gbdt: at most %d training rows (got %lld)", TG_MAX_ROWS,
+                        (long long)n);
     fit_buf b = {0};
     int rc = LT_OK;
     lt_forest_clear(&m->f);
@@ -313,8 +317,8 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
     const int64_t nfit = n - nval;
     b.fit_rows = lt_malloc(sizeof(int64_t) * (size_t)nfit);
     b.val_rows = lt_malloc(sizeof(int64_t) * (size_t)(nval ? nval : 1));
-    b.rows = lt_malloc(sizeof(int64_t) * (size_t)nfit);
-    b.tree_rows = lt_malloc(sizeof(int64_t) * (size_t)nfit);
+    b.rows = lt_malloc(sizeof(tg_row) * (size_t)nfit);
+    b.tree_rows = lt_malloc(sizeof(tg_row) * (size_t)nfit);
     b.bins = lt_malloc((size_t)(nfit * d));
     b.y = lt_malloc(sizeof(float) * (size_t)nfit);
     b.w = lt_malloc(sizeof(float) * (size_t)nfit);
@@ -370,7 +374,7 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
         int64_t nr = 0;
         for (int64_t i = 0; i < nfit; i++)
             if (m->subsample >= 1 || lt_rng_uniform(&rng) < m->subsample)
-                b.rows[nr++] = i;
+                b.rows[nr++] = (tg_row)i;
         for (int j = 0; j < d; j++)
             b.feats[j] = j;
         if (nf < d) {
@@ -385,9 +389,9 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
                 }
         }
         if (nr == 0)
-            b.rows[nr++] = (int64_t)lt_rng_below(&rng, (uint64_t)nfit);
+            b.rows[nr++] = (tg_row)lt_rng_below(&rng, (uint64_t)nfit);
         for (int k = 0; k < K; k++) {
-            memcpy(b.tree_rows, b.rows, sizeof(int64_t) * (size_t)nr);
+            memcpy(b.tree_rows, b.rows, sizeof(tg_row) * (size_t)nr);
             in.g = b.g + (int64_t)k * nfit;
             in.h = b.h + (int64_t)k * nfit;
             if ((rc = tg_grow(b.work, &in, &tp, b.tree_rows, nr, b.feats, nf, &rng)))

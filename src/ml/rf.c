@@ -64,6 +64,9 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
     const int T = m->n_estimators;
     if (C > 62)
         return lt_error(LT_EUNSUPPORTED, "rf: at most 62 classes (got %d)", C);
+    if (n > TG_MAX_ROWS)
+        return lt_error(LT_ELIMIT, "rf: at most %d training rows (got %lld)", TG_MAX_ROWS,
+                        (long long)n);
     lt_forest_clear(&m->f);
     tb_bins edges = {0};
     float *sw = lt_malloc(sizeof(float) * (size_t)n);
@@ -104,7 +107,7 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
 #pragma omp parallel
     {
         tg_work *wk = tg_work_new(d, C);
-        int64_t *rows = lt_malloc(sizeof(int64_t) * (size_t)n);
+        tg_row *rows = lt_malloc(sizeof(tg_row) * (size_t)n);
         float *cnt = lt_malloc(sizeof(float) * (size_t)n);
         int *feats = lt_malloc(sizeof(int) * (size_t)d);
         int mine = !wk || !rows || !cnt || !feats ? LT_ENOMEM : LT_OK;
@@ -124,11 +127,11 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
                     cnt[lt_rng_below(&r, (uint64_t)n)] += 1;
                 for (int64_t i = 0; i < n; i++)
                     if (cnt[i] > 0)
-                        rows[nr++] = i;
+                        rows[nr++] = (tg_row)i;
                 ti.cnt = cnt;
             } else {
                 for (int64_t i = 0; i < n; i++)
-                    rows[nr++] = i;
+                    rows[nr++] = (tg_row)i;
             }
             if ((mine = tg_grow(wk, &ti, &tp, rows, nr, feats, (int)d, &r)))
                 continue;

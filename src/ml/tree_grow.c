@@ -58,7 +58,7 @@ typedef struct cand {  /* growth state of a node, beside its tg_node */
 
 typedef struct row_value {  /* a row and its raw value of the feature being refined */
     float v;
-    int64_t r;
+    tg_row r;
 } row_value;
 
 struct tg_work {
@@ -76,7 +76,8 @@ struct tg_work {
     double *bleft;          /* (ncap, S) left sums of the best split */
     double *val;            /* (ncap, C) */
     int *open, nopen;
-    int64_t *scratch, row_cap;  /* (2, row_cap) partition scratch */
+    tg_row *scratch;            /* (2, row_cap) partition scratch */
+    int64_t row_cap;
     row_value *rv;          /* (2, row_cap) refinement scratch, when refining */
     float *gv;              /* (n_cap, S) row statistics by row id; NULL for S > 4 */
     int64_t n_cap;
@@ -248,7 +249,7 @@ static inline void row_stats(const tg_work *w, const tg_input *in, int64_t r, do
     v[C + 1] = m;
 }
 
-static void hist_rows(const tg_work *w, const tg_input *in, const int64_t *rows, int64_t b,
+static void hist_rows(const tg_work *w, const tg_input *in, const tg_row *rows, int64_t b,
                       int64_t e, double *H)
 {
     const int nf = w->nf, S = w->S, *fc = w->fcol;
@@ -303,7 +304,7 @@ static inline void block_range(int64_t b, int64_t e, int64_t len, int64_t k, int
 }
 
 /* Histogram of rows[b..e) over the tree's features into slot. */
-static int build_hist(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+static int build_hist(tg_work *w, const tg_input *in, const tg_params *p, const tg_row *rows,
                       int64_t b, int64_t e, int slot)
 {
     double *H = slot_ptr(w, slot);
@@ -444,7 +445,7 @@ static void scan_hist(best_split *bs, const tg_work *w, const double *H, int lf)
 /* Feature lf of a small node (rows[b..e), e - b < TG_SMALL): sort its rows
  * by bin (keys bin << 8 | index: stable) and try the boundaries between
  * distinct bins, the same candidates as scan_hist without 256 bins. */
-static void scan_rows(best_split *bs, const tg_work *w, const tg_input *in, const int64_t *rows,
+static void scan_rows(best_split *bs, const tg_work *w, const tg_input *in, const tg_row *rows,
                       int64_t b, int64_t e, int lf)
 {
     const int S = w->S, col = w->fcol[lf];
@@ -484,7 +485,7 @@ static void scan_rows(best_split *bs, const tg_work *w, const tg_input *in, cons
 /* Best split of node k, over all the tree's features or a random subset of
  * p->mtry of them, from its histogram or its sorted rows. Sets cd[k].bgain
  * (0 = no split). */
-static void find_best(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+static void find_best(tg_work *w, const tg_input *in, const tg_params *p, const tg_row *rows,
                       int64_t k, lt_rng *rng)
 {
     const int C = w->C, S = w->S, nf = w->nf;
@@ -551,8 +552,8 @@ static inline int goes_left(const tg_input *in, int64_t r, int gf, int bin, int 
  * Every row is written to both sides and only one count advances: no
  * branch to mispredict on a split that cuts rows at random. lefts may be
  * src itself (it never overtakes the reads). */
-static int64_t split_run(const tg_input *in, const int64_t *src, int64_t n, int64_t *lefts,
-                         int64_t *rights, int gf, int bin, int dl, int raw, float thr)
+static int64_t split_run(const tg_input *in, const tg_row *src, int64_t n, tg_row *lefts,
+                         tg_row *rights, int gf, int bin, int dl, int raw, float thr)
 {
     int64_t nl = 0, nr = 0;
     for (int64_t q = 0; q < n; q++) {
@@ -572,18 +573,18 @@ static int64_t split_run(const tg_input *in, const int64_t *src, int64_t n, int6
  * rights in the second), then the pieces are copied back in block order:
  * the serial result, in parallel (the serial partition was 10% of a fit
  * and the largest part left unparallelised). */
-static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows,
+static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, tg_row *rows,
                          int64_t b, int64_t e, int gf, int bin, int dl, int raw, float thr)
 {
-    int64_t *sc = w->scratch + b;  // the node's own stretch: nodes may split side by side
+    tg_row *sc = w->scratch + b;  // the node's own stretch: nodes may split side by side
     const int64_t nblk = row_blocks(p, e - b);
     if (nblk == 1) {
         int64_t nl = split_run(in, rows + b, e - b, rows + b, sc, gf, bin, dl, raw, thr);
-        memcpy(rows + b + nl, sc, sizeof(int64_t) * (size_t)(e - b - nl));
+        memcpy(rows + b + nl, sc, sizeof(tg_row) * (size_t)(e - b - nl));
         return b + nl;
     }
     const int64_t len = (e - b + nblk - 1) / nblk;  // block k: rows[b + k len, b + (k + 1) len)
-    int64_t *A = sc, *B = sc + w->row_cap;  // (m) lefts, (m) rights, by block
+    tg_row *A = sc, *B = sc + w->row_cap;  // (m) lefts, (m) rights, by block
     int64_t nleft[TG_MAX_BLOCKS], total = 0;
 #pragma omp parallel if (!omp_in_parallel())
     {
@@ -609,8 +610,8 @@ static int64_t partition(tg_work *w, const tg_input *in, const tg_params *p, int
         for (int64_t k = 0; k < nblk; k++) {
             int64_t kb, ke;
             block_range(b, e, len, k, &kb, &ke);
-            memcpy(rows + lo[k], A + (kb - b), sizeof(int64_t) * (size_t)nleft[k]);
-            memcpy(rows + ro[k], B + (kb - b), sizeof(int64_t) * (size_t)(ke - kb - nleft[k]));
+            memcpy(rows + lo[k], A + (kb - b), sizeof(tg_row) * (size_t)nleft[k]);
+            memcpy(rows + ro[k], B + (kb - b), sizeof(tg_row) * (size_t)(ke - kb - nleft[k]));
         }
 #pragma omp master
         total = tl;
@@ -672,7 +673,7 @@ static void sort_row_values(row_value *a, row_value *tmp, int64_t n)
  * the node fixed: exact greedy search where it matters, for one pass over
  * the node's rows of one feature. The histogram's own threshold is among
  * the candidates, so the gain never drops. */
-static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+static void refine_split(tg_work *w, const tg_input *in, const tg_params *p, const tg_row *rows,
                          int64_t k)
 {
     cand *cd = &w->cd[k];
@@ -794,7 +795,7 @@ static int64_t pop_open(tg_work *w, int leafwise)
 
 /* Refine node k's split and partition its rows; returns where the right
  * child's rows start. */
-static int64_t split_rows(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows,
+static int64_t split_rows(tg_work *w, const tg_input *in, const tg_params *p, tg_row *rows,
                           int64_t k)
 {
     if (p->refine && in->Xc)
@@ -855,7 +856,7 @@ static int split_children(tg_work *w, const tg_input *in, const tg_params *p, in
 
 /* The histogram of child c from its rows; its sibling's (in the parent's
  * slot) becomes parent - c. Children come in pairs (l odd, r = l + 1). */
-static int child_hist(tg_work *w, const tg_input *in, const tg_params *p, const int64_t *rows,
+static int child_hist(tg_work *w, const tg_input *in, const tg_params *p, const tg_row *rows,
                       int64_t c)
 {
     const int64_t sib = c & 1 ? c + 1 : c - 1;
@@ -878,7 +879,7 @@ static inline int alone(const tg_work *w, int64_t k) { return w->cd[k].e - w->cd
  * idle for half of a 200k-row fit. Every node gets exactly the arithmetic
  * it gets depth-first, so the tree is the same (its nodes numbered by
  * level) for any thread count. */
-static int grow_levels(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, lt_rng *rng)
+static int grow_levels(tg_work *w, const tg_input *in, const tg_params *p, tg_row *rows, lt_rng *rng)
 {
     int rc = LT_OK;
     while (w->nopen > 0 && !rc) {
@@ -937,7 +938,7 @@ static int grow_levels(tg_work *w, const tg_input *in, const tg_params *p, int64
     return rc;
 }
 
-int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, int64_t nrows,
+int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, tg_row *rows, int64_t nrows,
             const int *feats, int nf, lt_rng *rng)
 {
     const int C = w->C, S = w->S;
@@ -945,7 +946,7 @@ int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, int64_t *rows, i
         return lt_error(LT_EINVAL, "tree growth: %d channels / %d features do not fit the work",
                         in->C, nf);
     if (nrows > w->row_cap) {
-        int64_t *sc = realloc(w->scratch, sizeof(int64_t) * 2 * (size_t)nrows);  // (2, nrows)
+        tg_row *sc = realloc(w->scratch, sizeof(tg_row) * 2 * (size_t)nrows);  // (2, nrows)
         if (!sc)
             return lt_error(LT_ENOMEM, "tree growth: out of memory for %lld rows", (long long)nrows);
         w->scratch = sc;
