@@ -183,7 +183,9 @@ int cmd_tune(int argc, char **argv)
     char **drop = cli_get(&a, "drop") ? cli_split_list(cli_get(&a, "drop"), &nd) : NULL;
     const char *keys[64], *vals[64];
     lt_search_space *space = NULL;
-    lt_table *t = NULL, *all = NULL, *test = NULL;
+    lt_table *t = NULL;      /* the rows tuned on */
+    lt_table *whole = NULL;  /* with --test-size: the file read, t being its training part */
+    lt_table *tfile = NULL;  /* the --test file */
     lt_split hold = {0};
     lt_tune_result res = {0};
     char *rjson = NULL, *cv_mean = NULL, *cv_std = NULL, *best_text = NULL, *test_metrics = NULL;
@@ -226,7 +228,9 @@ int cmd_tune(int argc, char **argv)
                                     tp.metric, cli_task_name(mt), target, cli_task_name(guessed));
         goto done;
     }
-    /* A hold-out part: tune on the rest (t), score the result on `test` rows. */
+    /* A hold-out part: tune on the rest (t), score the result on `test`'s
+     * test_rows (NULL: all ntest of them). */
+    const lt_table *test = NULL;
     const int64_t *test_rows = NULL;
     int64_t ntest = 0;
     if (frac > 0) {
@@ -235,20 +239,21 @@ int cmd_tune(int argc, char **argv)
             cli_fail(&a, "splitting off the hold-out rows");
             goto done;
         }
-        all = t;
-        if (!(t = lt_table_take(all, hold.train, hold.ntrain))) {
+        whole = t;
+        if (!(t = lt_table_take(whole, hold.train, hold.ntrain))) {
             cli_fail(&a, "splitting off the hold-out rows");
             goto done;
         }
-        test = all;
+        test = whole;
         test_rows = hold.test;
         ntest = hold.ntest;
     } else if (cli_get(&a, "test")) {
-        if (lt_csv_read(cli_get(&a, "test"), cli_csv_options(), &test)) {
+        if (lt_csv_read(cli_get(&a, "test"), cli_csv_options(), &tfile)) {
             cli_fail(&a, "reading --test");
             goto done;
         }
-        all = test;
+        test = tfile;
+        ntest = lt_table_nrows(tfile);
         /* Before the search, not after: the score needs the target, the
          * model every column the training file gives it. */
         for (int j = 0; j < lt_table_ncols(t); j++) {
@@ -348,8 +353,7 @@ int cmd_tune(int argc, char **argv)
         json_object_set_new(o, "out", json_string(out));
         if (test_metrics) {
             json_object_set_new(o, "test_metrics", json_loads(test_metrics, 0, NULL));
-            json_object_set_new(o, "test_rows", json_integer(frac > 0 ? ntest
-                                                             : lt_table_nrows(test)));
+            json_object_set_new(o, "test_rows", json_integer(ntest));
         }
         char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
         printf("%s\n", s);
@@ -376,7 +380,7 @@ int cmd_tune(int argc, char **argv)
                res.refit_seconds, out);
         if (test_metrics) {
             printf("\nmetrics on %lld %s rows (not used for choosing):\n",
-                   (long long)(frac > 0 ? ntest : lt_table_nrows(test)),
+                   (long long)ntest,
                    frac > 0 ? "held-out" : "--test");
             cli_print_metrics(stdout, test_metrics);
         }
@@ -391,9 +395,9 @@ done:
     lt_tune_result_free(&res);
     lt_search_space_free(space);
     free(test_metrics);
-    if (all != t)
-        lt_table_free(t);
-    lt_table_free(all);
+    lt_table_free(t);
+    lt_table_free(whole);
+    lt_table_free(tfile);
     lt_split_free(&hold);
     cli_free_list(plist);
     cli_free_list(drop);

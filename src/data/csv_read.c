@@ -357,6 +357,28 @@ col_numbers_v(csv_build *B, int j, int64_t r0, int64_t r1, const int wide)
     return r;
 }
 
+/* Candidate column k met its first text cell: data row `bad`, file line
+ * `line`, text s. Its numbers go; a column that must be numeric (mark 1)
+ * dies (cols_type_error reports that cell), any other turns categorical
+ * with codes for cap rows and an empty level map. */
+static int col_to_text(csv_col *k, int64_t bad, int64_t line, const char *s, int64_t cap)
+{
+    k->bad = bad;
+    k->bad_line = line;
+    k->bad_s = s;
+    free(k->num);
+    k->num = NULL;
+    if (k->mark == 1) {
+        k->state = COL_DEAD;
+        return LT_OK;
+    }
+    k->state = COL_FAILED;
+    if (!(k->codes = lt_csv_big_alloc((size_t)(cap ? cap : 1) * sizeof *k->codes)) ||
+        csv_levels_init(&k->lv, 64) != LT_OK)
+        return LT_ENOMEM;
+    return LT_OK;
+}
+
 /* Numbers of candidate column j; at its first text cell the column turns
  * categorical (or dead) and the rest of the chunk is interned. */
 static int col_numbers(csv_build *B, int j, int64_t r0, int64_t r1)
@@ -367,19 +389,11 @@ static int col_numbers(csv_build *B, int j, int64_t r0, int64_t r1)
     if (r == r1)
         return LT_OK;
     /* Record r holds the column's first text cell. */
-    k->bad = r - B->hdr;
-    k->bad_line = c->cline[r - c->chunk0];
-    k->bad_s = c->b + csv_off(c, (size_t)r * (size_t)B->ncols + (size_t)j);
-    free(k->num);
-    k->num = NULL;
-    if (k->mark == 1) {
-        k->state = COL_DEAD;
-        return LT_OK;
-    }
-    k->state = COL_FAILED;
-    if (!(k->codes = lt_csv_big_alloc((size_t)(B->cap ? B->cap : 1) * sizeof *k->codes)) ||
-        csv_levels_init(&k->lv, 64) != LT_OK)
+    if (col_to_text(k, r - B->hdr, c->cline[r - c->chunk0],
+                    c->b + csv_off(c, (size_t)r * (size_t)B->ncols + (size_t)j), B->cap) != LT_OK)
         return LT_ENOMEM;
+    if (k->state == COL_DEAD)
+        return LT_OK;
     /* Earlier cells are numbers or missing (counted already), in order. */
     int rc = col_intern(B, j, B->hdr, r, 0);
     return rc != LT_OK ? rc : col_intern(B, j, r, r1, 1);
@@ -577,20 +591,12 @@ static int col_merge(csv_build *A, csv_piece *P, int i, int j)
     if (K->state == COL_DEAD)
         return LT_OK;
     if (q->state == COL_DEAD || (q->state == COL_FAILED && K->state == COL_CAND)) {
-        /* The column's first text cell is in this piece. */
-        K->bad = q->bad + r0;
-        K->bad_line = q->bad_line - 1 + P[i].line0;
-        K->bad_s = q->bad_s;
-        free(K->num);
-        K->num = NULL;
-        if (q->state == COL_DEAD) {
-            K->state = COL_DEAD;
-            return LT_OK;
-        }
-        K->state = COL_FAILED;
-        if (!(K->codes = lt_csv_big_alloc((size_t)(A->cap ? A->cap : 1) * sizeof *K->codes)) ||
-            csv_levels_init(&K->lv, 64) != LT_OK)
+        /* The column's first text cell is in this piece (a piece's column
+         * dies exactly where the whole one would: both have its mark). */
+        if (col_to_text(K, q->bad + r0, q->bad_line - 1 + P[i].line0, q->bad_s, A->cap) != LT_OK)
             return LT_ENOMEM;
+        if (K->state == COL_DEAD)
+            return LT_OK;
         /* Earlier pieces' cells are numbers or missing (counted already). */
         int rc = col_intern(A, j, A->hdr, A->c->nrec, 0);
         for (int p = 1; p < i && rc == LT_OK; p++)
@@ -818,8 +824,7 @@ static int csv_stream(csv_ctx *c, const lt_csv_options *opt, lt_table **out)
     chunk = chunk < 64 ? 64 : chunk > 8192 ? 8192 : chunk;
     c->cline_cap = chunk + 1;
     mark = lt_calloc((size_t)ncols, 1);
-    B.col = lt_calloc((size_t)ncols, sizeof *B.col);
-    if (!(c->cline = lt_malloc((size_t)c->cline_cap * sizeof *c->cline)) || !mark || !B.col) {
+    if (!(c->cline = lt_malloc((size_t)c->cline_cap * sizeof *c->cline)) || !mark) {
         rc = LT_ENOMEM;
         goto done;
     }
@@ -830,14 +835,8 @@ static int csv_stream(csv_ctx *c, const lt_csv_options *opt, lt_table **out)
     int pending = csv_names(c, opt->header, &names) != LT_OK ||
                   csv_resolve(c, names, opt->num_cols, opt->n_num_cols, mark, 1) != LT_OK ||
                   csv_resolve(c, names, opt->cat_cols, opt->n_cat_cols, mark, 2) != LT_OK;
-    for (int j = 0; j < ncols; j++) {
-        B.col[j].mark = mark[j];
-        B.col[j].state = mark[j] == 2 ? COL_FORCE_CAT : COL_CAND;
-        if (mark[j] == 2 && !pending && csv_levels_init(&B.col[j].lv, 64) != LT_OK) {
-            rc = LT_ENOMEM;
-            goto done;
-        }
-    }
+    if ((rc = cols_init(&B, mark)) != LT_OK)
+        goto done;
     int64_t nrec = 0;
     int taken = 0;
     /* max_rows stops the tokenizer at a count that only one pass knows. */

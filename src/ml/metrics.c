@@ -242,36 +242,35 @@ double lt_f1_best_threshold(const int32_t *y, const double *score, int64_t n, do
 {
     int64_t npos = 0;
     scored *v = sorted_pairs(y, score, n, 1, &npos);
+    // f[i]: F1 of the cut after row i (the first i + 1 predicted positive),
+    // 2 tp / (2 tp + fp + fn) = 2 tp / (i + 1 + npos); NaN where row i + 1
+    // has the same score (no cut there).
+    double *f = v ? malloc(sizeof(double) * (size_t)(n > 0 ? n : 1)) : NULL;
     if (f1)
         *f1 = NAN;
-    if (!v || npos == 0 || n < 1) {
+    if (!f || npos == 0 || n < 1) {
         free(v);
+        free(f);
         return NAN;
     }
-    // Cut after row i (predict the first i+1 positive) only where the score
-    // changes: F1 = 2 tp / (2 tp + fp + fn) = 2 tp / (i + 1 + npos). Pass 0
-    // finds the best F1, pass 1 counts the cuts that reach it, pass 2 stops
-    // at the middle one.
     double best = -1;
-    int64_t nbest = 0, mid = 0;
-    for (int pass = 0; pass < 3; pass++) {
-        int64_t tp = 0, seen = 0;
-        for (int64_t i = 0; i < n; i++) {
-            tp += v[i].pos;
-            if (i + 1 < n && v[i + 1].s == v[i].s)
-                continue;
-            double f = 2.0 * (double)tp / (double)(i + 1 + npos);
-            if (pass == 0 && f > best)
-                best = f;
-            else if (pass > 0 && f > best - 1e-12 && seen++ == (pass == 1 ? -1 : (nbest - 1) / 2)) {
-                mid = i;
-                break;
-            }
-        }
-        nbest = pass == 1 ? seen : nbest;
+    int64_t tp = 0, nbest = 0, mid = 0;
+    for (int64_t i = 0; i < n; i++) {
+        tp += v[i].pos;
+        int cut = i + 1 == n || v[i + 1].s != v[i].s;
+        f[i] = cut ? 2.0 * (double)tp / (double)(i + 1 + npos) : NAN;
+        best = cut && f[i] > best ? f[i] : best;
     }
+    for (int64_t i = 0; i < n; i++)
+        nbest += f[i] > best - 1e-12;
+    for (int64_t i = 0, k = 0; i < n; i++)  // the middle of the best cuts
+        if (f[i] > best - 1e-12 && k++ == (nbest - 1) / 2) {
+            mid = i;
+            break;
+        }
     double hi = v[mid].s, lo = mid + 1 < n ? v[mid + 1].s : hi - 1e-6;
     free(v);
+    free(f);
     if (f1)
         *f1 = best;
     return 0.5 * (hi + lo);

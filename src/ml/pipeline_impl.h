@@ -47,5 +47,11 @@ int lt_pipeline_predict_derived(const lt_pipeline *p, const lt_table *t, float *
 /* lt_pipeline_evaluate (all rows) on a table holding the transforms'
  * inputs and the target. */
 int lt_pipeline_evaluate_derived(const lt_pipeline *p, const lt_table *t, lt_eval *out);
+/* lt_pipeline_evaluate of a two-class model with probabilities (else
+ * LT_EINVAL) that also hands back what it computed for each evaluated row,
+ * in the order of rows: the probability of class 1 (p1) and the class index
+ * (y), both (nrows; lt_table_nrows(t) when rows is NULL). */
+int lt_pipeline_evaluate_binary(const lt_pipeline *p, const lt_table *t, const int64_t *rows,
+                                int64_t nrows, lt_eval *out, float *p1, int32_t *y);
 
 #endif

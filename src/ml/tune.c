@@ -2,6 +2,7 @@
  * scored by k-fold cross-validation of whole pipelines. */
 #include "lathe/tune.h"
 #include "lathe/split.h"
+#include "pipeline_impl.h"
 #include "tune_impl.h"
 
 #include <float.h>
@@ -335,30 +336,28 @@ typedef struct oof_buf {
     int ok;          /* every fold scored two classes with the same class 1 */
 } oof_buf;
 
-static int oof_fold(const lt_pipeline *p, const lt_table *t, const int64_t *rows, int64_t n,
-                    int fold, oof_buf *o)
+/* Scores the fold model p on its test rows into *ev and, when o is given
+ * and p has two classes with the same class 1 as the earlier folds, keeps
+ * the rows' probabilities and classes in o (one prediction for both). */
+static int score_fold(const lt_pipeline *p, const lt_table *t, const lt_split *fold, int f,
+                      lt_eval *ev, oof_buf *o)
 {
-    if (lt_pipeline_nclass(p) != 2 || lt_pipeline_nproba(p) != 2 ||
-        (fold > 0 && strcmp(o->class1, lt_pipeline_class_name(p, 1)) != 0)) {
+    if (o && (lt_pipeline_nclass(p) != 2 || lt_pipeline_nproba(p) != 2 ||
+              (f > 0 && strcmp(o->class1, lt_pipeline_class_name(p, 1)) != 0)))
         o->ok = 0;
-        return LT_OK;
-    }
-    if (fold == 0)
+    if (!o || !o->ok)
+        return lt_pipeline_evaluate(p, t, fold->test, fold->ntest, ev);
+    if (f == 0)
         snprintf(o->class1, sizeof o->class1, "%s", lt_pipeline_class_name(p, 1));
-    lt_table *sub = lt_table_take(t, rows, n);
-    float *pred = lt_malloc(sizeof(float) * (size_t)(3 * n + 1)), *proba = pred + n;
-    float *y = lt_malloc(sizeof(float) * (size_t)(n + 1));
-    int rc = sub && pred && y ? LT_OK : LT_ENOMEM;
-    if (!rc)
-        rc = lt_pipeline_predict(p, sub, pred, proba);
-    if (!rc)
-        rc = lt_pipeline_target_values(p, sub, NULL, 0, y);
+    const int64_t n = fold->ntest;
+    float *p1 = lt_malloc(sizeof(float) * (size_t)(n + 1));
+    int32_t *y = lt_malloc(sizeof(int32_t) * (size_t)(n + 1));
+    int rc = p1 && y ? lt_pipeline_evaluate_binary(p, t, fold->test, n, ev, p1, y) : LT_ENOMEM;
     for (int64_t i = 0; !rc && i < n; i++) {
-        o->p1[rows[i]] = proba[2 * i + 1];
-        o->y[rows[i]] = (int32_t)y[i];
+        o->p1[fold->test[i]] = p1[i];
+        o->y[fold->test[i]] = y[i];
     }
-    lt_table_free(sub);
-    free(pred);
+    free(p1);
     free(y);
     return rc;
 }
@@ -386,11 +385,9 @@ static int run_trial(const lt_table *t, const lt_pipeline_spec *spec, const lt_t
         rc = lt_pipeline_fit(t, folds[f].train, folds[f].ntrain, &cs, &p);
         fit_total += lt_now() - t0;
         if (!rc)
-            rc = lt_pipeline_evaluate(p, t, folds[f].test, folds[f].ntest, &tr->folds[f]);
+            rc = score_fold(p, t, &folds[f], f, &tr->folds[f], oof);
         if (!rc)
             rc = lt_score_get(&tr->folds[f], metric, &tr->scores[f]);
-        if (!rc && oof)
-            rc = oof_fold(p, t, folds[f].test, folds[f].ntest, f, oof);
         lt_pipeline_free(p);
         if (rc) {
             const char *msg = lt_last_error();
