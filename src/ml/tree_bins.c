@@ -136,19 +136,83 @@ static inline int bin_of(const float *e, int nb, float v)
     return lo;
 }
 
+/* A feature's guide for bin lookups: its finite edges' range [lo, lo + TB_CELLS / scale)
+ * cut into TB_CELLS equal cells, and per cell the number of edges in earlier cells.
+ * (The binary search's 8 unpredictable steps per value made binning 200k rows of 8
+ * features take 27 ms on 2 threads, 5% of a boosting fit; guided: 4 ms.)
+ * The cell of a value is monotone in the value, so an edge in an earlier cell is
+ * below every value of this cell: the bin is at least start[cell], and a forward
+ * scan over the few edges inside the cell finds it exactly. */
+#define TB_CELLS 4096
+typedef struct bin_guide {
+    float lo, scale;  /* scale 0: no guide (few bins), binary search */
+    uint8_t *start;   /* (TB_CELLS) */
+} bin_guide;
+
+static inline int cell_of(const bin_guide *g, float v)
+{
+    const float t = (v - g->lo) * g->scale;
+    return t <= 0 ? 0 : t >= TB_CELLS - 1 ? TB_CELLS - 1 : (int)t;
+}
+
+static void guide_init(bin_guide *g, const float *e, int nb, uint8_t *start)
+{
+    g->scale = 0;
+    g->start = start;
+    const float lo = e[0], hi = e[nb - 2 > 0 ? nb - 2 : 0];
+    const float scale = (float)TB_CELLS / (hi - lo);
+    if (nb <= 16 || !(hi > lo) || !isfinite(scale))
+        return;
+    g->lo = lo, g->scale = scale;
+    int cnt[TB_CELLS + 1] = {0}, most = 0;
+    for (int k = 0; k < nb - 1; k++) {  // finite edges (the last is +inf)
+        const int c = cell_of(g, e[k]) + 1;
+        most = ++cnt[c] > most ? cnt[c] : most;
+    }
+    if (most > 16) {  // edges crowded into a few cells: the scans would be long
+        g->scale = 0;
+        return;
+    }
+    for (int c = 0, acc = 0; c < TB_CELLS; c++) {
+        acc += cnt[c];
+        start[c] = (uint8_t)acc;
+    }
+}
+
+static inline int bin_guided(const bin_guide *g, const float *e, int nb, float v)
+{
+    if (g->scale == 0)
+        return bin_of(e, nb, v);
+    int k = g->start[cell_of(g, v)];
+    while (v > e[k])  // stops at the +inf edge at the latest
+        k++;
+    return k;
+}
+
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out)
 {
     const int64_t d = b->d;
+    bin_guide *g = lt_malloc(sizeof(bin_guide) * (size_t)d);
+    uint8_t *starts = lt_malloc((size_t)TB_CELLS * (size_t)d);
+    for (int64_t j = 0; j < d; j++) {
+        if (g && starts)
+            guide_init(&g[j], b->edges + j * TB_STRIDE, b->nbins[j], starts + j * TB_CELLS);
+        else if (g)
+            g[j].scale = 0;
+    }
     // Row-major in and out: both read and written once in order.
 #pragma omp parallel for schedule(static) if (n * d > 100000)
     for (int64_t i = 0; i < n; i++) {
         const float *x = X + (rows ? rows[i] : i) * d;
         for (int64_t j = 0; j < d; j++) {
-            float v = x[j];
+            const float v = x[j], *e = b->edges + j * TB_STRIDE;
             out[i * d + j] = isnan(v) ? TB_MISSING
-                                      : (uint8_t)bin_of(b->edges + j * TB_STRIDE, b->nbins[j], v);
+                             : g     ? (uint8_t)bin_guided(&g[j], e, b->nbins[j], v)
+                                     : (uint8_t)bin_of(e, b->nbins[j], v);
         }
     }
+    free(g);
+    free(starts);
 }
 
 float *lt_tree_columns(const float *X, int64_t d, const int64_t *rows, int64_t n)
@@ -156,10 +220,16 @@ float *lt_tree_columns(const float *X, int64_t d, const int64_t *rows, int64_t n
     float *Xc = lt_malloc(sizeof(float) * (size_t)(n * d) + 1);
     if (!Xc)
         return NULL;
+    // In tiles of rows: a tile of X stays in cache while each column takes its part (a pass
+    // over all of X per column read a cache line per value).
+    enum { TILE = 512 };
 #pragma omp parallel for schedule(static) if (n * d > 100000)
-    for (int64_t j = 0; j < d; j++)
-        for (int64_t i = 0; i < n; i++)
-            Xc[j * n + i] = X[(rows ? rows[i] : i) * d + j];
+    for (int64_t i0 = 0; i0 < n; i0 += TILE) {
+        const int64_t i1 = i0 + TILE < n ? i0 + TILE : n;
+        for (int64_t j = 0; j < d; j++)
+            for (int64_t i = i0; i < i1; i++)
+                Xc[j * n + i] = X[(rows ? rows[i] : i) * d + j];
+    }
     return Xc;
 }
 

@@ -8,6 +8,7 @@
 #include "test_util.h"
 #include "tree_data.h"
 #include "ref/trees_ref.h"
+#include "ml/tree_impl.h"
 
 #include <omp.h>
 
@@ -20,6 +21,50 @@ static void test_generator_matches_python(void **state)
         if (!(X[j] == ref_first_row[j]) && !(isnan(X[j]) && isnan(ref_first_row[j])))
             fail_msg("generated x[%d] = %.9g, trees_ref.py %.9g", j, (double)X[j],
                      (double)ref_first_row[j]);
+}
+
+/* tb_apply's guided lookup against the definition (the first bin whose
+ * upper edge is >= the value) on skewed, tied, tiny-range and out-of-range
+ * values, NaN and infinities, with few and many bins. */
+static void test_binning_matches_definition(void **state)
+{
+    (void)state;
+    enum { N = 20000, D = 5 };
+    float *X = malloc(sizeof(float) * N * D);
+    uint8_t *bins = malloc(N * D);
+    assert_non_null(X);
+    assert_non_null(bins);
+    lt_rng rng;
+    lt_rng_seed(&rng, 7);
+    for (int i = 0; i < N; i++) {
+        const double u = lt_rng_uniform(&rng);
+        X[i * D + 0] = (float)(-log(1 - u) * 1000);           // long right tail
+        X[i * D + 1] = (float)floor(u * 40) * 0.25f;          // 40 tied values
+        X[i * D + 2] = (float)(1e-6 * u + 300);               // range below float spacing steps
+        X[i * D + 3] = (float)(u * u * u * 1e6 - 5e5);        // dense near -5e5
+        X[i * D + 4] = i % 97 == 0 ? NAN : (float)(lt_rng_uniform(&rng) * 2 - 1);
+    }
+    for (int max_bins = 8; max_bins <= 255; max_bins += 247) {
+        tb_bins b;
+        assert_int_equal(tb_fit(&b, X, D, NULL, N / 2, max_bins), LT_OK);  // edges from half
+        // The other half also holds values outside the fitted range.
+        X[(N - 1) * D + 0] = INFINITY, X[(N - 2) * D + 0] = -INFINITY, X[(N - 3) * D + 3] = 1e9f;
+        tb_apply(&b, X, NULL, N, bins);
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < D; j++) {
+                const float v = X[i * D + j], *e = b.edges + j * TB_STRIDE;
+                int want = TB_MISSING;
+                if (!isnan(v))
+                    for (want = 0; want < b.nbins[j] - 1 && !(v <= e[want]); want++) {
+                    }
+                if (bins[i * D + j] != want)
+                    fail_msg("row %d feature %d value %.9g: bin %d, definition %d (%d bins)", i, j,
+                             (double)v, bins[i * D + j], want, b.nbins[j]);
+            }
+        tb_free(&b);
+    }
+    free(X);
+    free(bins);
 }
 
 /* One depth-1 tree with learning rate 1 and no penalty learns a step exactly. */
@@ -402,6 +447,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generator_matches_python),
+        cmocka_unit_test(test_binning_matches_definition),
         cmocka_unit_test(test_step_exact),
         cmocka_unit_test(test_refine_exact_threshold),
         cmocka_unit_test(test_xor),
