@@ -6,9 +6,12 @@
 # (250k rows, stratified 80/20 split made here). Same settings on every
 # side: 100 trees, depth 6, learning rate 0.1, L2 1, min child hessian 1e-3,
 # 255/256 bins, same thread count; the same preprocessing (standardised
-# numbers, one-hot Type). Times are medians over REPEATS runs; lathe's are
+# numbers, one-hot Type). Times are medians over REPEATS rounds; lathe's are
 # the fit/predict seconds it reports (CSV parsing excluded, as on the Python
-# side). Env: LATHE, DATA, OUT, REPEATS, PY (bench/run.sh). Prints markdown.
+# side). In each round every lathe configuration and every peer of a data set
+# runs once, one after the other: this machine's speed drifts by a third over
+# minutes, and runs taken in separate blocks compared the drift, not the
+# programs. Env: LATHE, DATA, OUT, REPEATS, PY (bench/run.sh). Prints markdown.
 set -euo pipefail
 THREADS=${THREADS:-2}
 R=${REPEATS:-5}
@@ -28,15 +31,15 @@ fi
 
 GB="n_estimators=100,max_depth=6,learning_rate=0.1,lambda=1,min_child_weight=0.001,max_bins=255"
 RF="n_estimators=100"
-run_lathe() {  # name model params train test target drop [train flags] -> $OUT/trees_<name>.jsonl
+# run_lathe name model params train test target drop [train flags]: the command, written to
+# $OUT/trees_cmds.jsonl; the Python part below runs it once per round beside the peers.
+: > "$OUT/trees_cmds.jsonl"
+run_lathe() {
   local name=$1 model=$2 params=$3 train=$4 test=$5 target=$6 drop=$7
   shift 7
-  : > "$OUT/trees_$name.jsonl"
-  for i in $(seq "$R"); do
+  $PY -c 'import json, sys; print(json.dumps({"name": sys.argv[1], "argv": sys.argv[2:]}))' "$name" \
     "$LATHE" train --data "$train" --test "$test" --target "$target" --drop "$drop" --model "$model" \
-      --param "$params" --threads "$THREADS" --json --quiet --out "$OUT/trees_$name.lt" "$@" >> "$OUT/trees_$name.jsonl"
-  done
-  echo "bench: trees lathe $name done" >&2
+    --param "$params" --threads "$THREADS" --json --quiet --out "$OUT/trees_$name.lt" "$@" >> "$OUT/trees_cmds.jsonl"
 }
 AD="UDI,Product ID,TWF,HDF,PWF,OSF,RNF"
 FD="timestamp,machine,product_id,twf,hdf,pwf,osf,rnf"
@@ -64,7 +67,7 @@ run_lathe fleet_gbdtbins gbdt "$GB,refine=false" "$OUT/fleet_train.csv" "$OUT/fl
 run_lathe fleet_rf rf "$RF" "$OUT/fleet_train.csv" "$OUT/fleet_test.csv" failure "$FD"
 
 $PY - "$OUT" "$R" "$THREADS" <<'PY'
-import json, statistics, sys, time
+import json, statistics, subprocess, sys, time
 import numpy as np, pandas as pd, sklearn, xgboost as xgb
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -72,11 +75,9 @@ from sklearn.metrics import f1_score, roc_auc_score
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 out, R, T = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 
-def med(fn):
-    ts = []
-    for _ in range(R):
-        t0 = time.perf_counter(); r = fn(); ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), r
+cmds = {c["name"]: c["argv"] for c in map(json.loads, open(f"{out}/trees_cmds.jsonl"))}
+def timed(fn):
+    t0 = time.perf_counter(); r = fn(); return time.perf_counter() - t0, r
 
 AI4I_NUM = ["Air temperature [K]", "Process temperature [K]", "Rotational speed [rpm]", "Torque [Nm]",
             "Tool wear [min]"]
@@ -116,21 +117,24 @@ for title, (key, files, target, num, cat, add, models) in sets.items():
     Xtr = pre.fit_transform(tr); Xte = pre.transform(te)
     y, yt = tr[target].to_numpy(), te[target].to_numpy()
     for model in models:
-        lf = None
-        for label, suffix in lathe_rows[model]:
-            L = [json.loads(l) for l in open(f"{out}/trees_{key}_{model}{suffix}.jsonl")]
-            f = statistics.median(j["fit_seconds"] for j in L)
-            lp = statistics.median(j["predict_seconds"] for j in L)
-            lf = lf or f
-            m = L[0]["metrics"]
-            rows.append((title, label, f, lp, lf, m["roc_auc"], m["f1"]))
-        for name, (kind, make) in peers.items():
-            if kind != model:
-                continue
-            fs, est = med(lambda: make(y).fit(Xtr, y))
-            ps, p = med(lambda: est.predict_proba(Xte)[:, 1])
-            rows.append((title, name, fs, ps, lf, roc_auc_score(yt, p), f1_score(yt, p > 0.5)))
-        print(f"bench: trees peers {key} {model} done", file=sys.stderr)
+        runs = {}  # label -> [(fit s, predict s, metrics)], one per round
+        mine = [(label, f"{key}_{model}{suffix}") for label, suffix in lathe_rows[model]]
+        theirs = [(name, make) for name, (kind, make) in peers.items() if kind == model]
+        for _ in range(R):
+            for label, name in mine:
+                j = json.loads(subprocess.run(cmds[name], check=True, capture_output=True, text=True).stdout)
+                runs.setdefault(label, []).append((j["fit_seconds"], j["predict_seconds"], j["metrics"]))
+            for name, make in theirs:
+                fs, est = timed(lambda: make(y).fit(Xtr, y))
+                ps, p = timed(lambda: est.predict_proba(Xte)[:, 1])
+                runs.setdefault(name, []).append((fs, ps, {"roc_auc": roc_auc_score(yt, p),
+                                                           "f1": f1_score(yt, p > 0.5)}))
+        lf = statistics.median(r[0] for r in runs[mine[0][0]])
+        for label, r in runs.items():
+            m = r[0][2]
+            rows.append((title, label, statistics.median(x[0] for x in r),
+                         statistics.median(x[1] for x in r), lf, m["roc_auc"], m["f1"]))
+        print(f"bench: trees {key} {model} done", file=sys.stderr)
 tune = json.load(open(f"{out}/trees_tune.json")); tev = json.load(open(f"{out}/trees_tuned_eval.json"))
 thr = json.load(open(f"{out}/trees_tune_thr.json"))
 
@@ -138,7 +142,9 @@ print("## Tree ensembles: gbdt and rf\n")
 print(f"Same files, same run, {T} threads on every side; 100 trees, depth 6, learning rate 0.1, "
       "L2 1, min child hessian 1e-3, 255 bins for the boosters, every booster starting from the "
       "training prior; 100 fully grown trees, sqrt(d) "
-      f"features per split for the forests. Medians of {R} runs. scikit-learn "
+      f"features per split for the forests. Medians of {R} rounds; in each round every program "
+      "of a data set runs once, one after the other (this machine's speed drifts by up to a "
+      "third over minutes). scikit-learn "
       f"{sklearn.__version__}, XGBoost {xgb.__version__}. Ratio = the peer's fit time / lathe's "
       "default (> 1: lathe is faster). lathe's default refines each split inside its two bins "
       "(`refine=true`, docs/models.md): its peer in method is XGBoost exact; `refine=false` is "
