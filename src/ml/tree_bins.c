@@ -192,8 +192,9 @@ static inline int bin_guided(const bin_guide *g, const float *e, int nb, float v
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out)
 {
     const int64_t d = b->d;
-    bin_guide *g = lt_malloc(sizeof(bin_guide) * (size_t)d);
-    uint8_t *starts = lt_malloc((size_t)TB_CELLS * (size_t)d);
+    // Guides cost 4 KB per feature: up to 4096 features (16 MB), then binary search.
+    bin_guide *g = d <= 4096 ? lt_malloc(sizeof(bin_guide) * (size_t)d) : NULL;
+    uint8_t *starts = g ? lt_malloc((size_t)TB_CELLS * (size_t)d) : NULL;
     for (int64_t j = 0; j < d; j++) {
         if (g && starts)
             guide_init(&g[j], b->edges + j * TB_STRIDE, b->nbins[j], starts + j * TB_CELLS);
