@@ -650,6 +650,50 @@ static int col_merge(csv_build *A, csv_piece *P, int i, int j)
     return LT_OK;
 }
 
+/* Piece q of the file from st to e (e: the next piece's start or the end
+ * of the input), parsed with c's settings: its context, columns, and its
+ * first records. LT_ENOMEM only for its own buffers; a parse error of
+ * those records goes to q->rc (and q->msg), as csv_par expects. */
+static int piece_init(csv_piece *q, const csv_ctx *c, char *st, char *e, int64_t chunk,
+                      const unsigned char *mark)
+{
+    csv_ctx *ci = &q->c;
+    ci->name = c->name;
+    ci->b = c->b;
+    ci->n = c->n;
+    ci->delim = c->delim;
+    ci->ws = c->ws;
+    ci->max_field = c->max_field;
+    memcpy(ci->stop, c->stop, sizeof ci->stop);
+    ci->wide = c->wide;
+    ci->ncols = c->ncols;
+    ci->pos = st;
+    ci->line = 1;
+    ci->defer = 1;
+    ci->lim = e < c->b + c->n ? (size_t)(e - c->b) : c->n + CSV_PAD;
+    ci->cline_cap = chunk + 1;
+    csv_build *B = &q->B;
+    B->c = ci;
+    B->start = st;
+    B->end = e;
+    B->ncols = c->ncols;
+    if (!(ci->cline = lt_malloc((size_t)ci->cline_cap * sizeof *ci->cline)) ||
+        cols_init(B, mark) != LT_OK)
+        return LT_ENOMEM;
+    /* A few records on this thread: the previous piece's last fields are
+     * read a word at a time up to 7 bytes past their end, so the bytes
+     * written there go first (32 records are >= 64 bytes); and they size the
+     * piece's offsets and arrays, allocated here because another thread's
+     * malloc arena gives its pages back on free and faults them in again on
+     * every parse. */
+    q->rc = csv_tokenize(ci, 32);
+    if (q->rc == LT_OK && ci->nrec > 0)
+        q->rc = cols_reserve(B, ci->nrec);
+    if (q->rc != LT_OK && !ci->err_rc)
+        snprintf(q->msg, sizeof q->msg, "%s", lt_last_error());
+    return LT_OK;
+}
+
 /* Parses from c->pos (after the first record) on nt threads, in pieces,
  * into A's columns; *nrec gets the records of the whole file. Sets *taken = 0
  * and touches nothing if the input cannot be cut (quotes, too few lines):
@@ -693,44 +737,8 @@ static int csv_par(csv_build *A, const unsigned char *mark, int64_t chunk, int n
     }
     c->lim = (size_t)(st[1] - b);
     int rc = LT_OK;
-    for (int i = 1; i < np && rc == LT_OK; i++) {
-        csv_ctx *ci = &P[i].c;
-        ci->name = c->name;
-        ci->b = b;
-        ci->n = c->n;
-        ci->delim = c->delim;
-        ci->ws = c->ws;
-        ci->max_field = c->max_field;
-        memcpy(ci->stop, c->stop, sizeof ci->stop);
-        ci->wide = c->wide;
-        ci->ncols = c->ncols;
-        ci->pos = st[i];
-        ci->line = 1;
-        ci->defer = 1;
-        ci->lim = i + 1 < np ? (size_t)(st[i + 1] - b) : c->n + CSV_PAD;
-        ci->cline_cap = chunk + 1;
-        csv_build *Bi = &P[i].B;
-        Bi->c = ci;
-        Bi->start = st[i];
-        Bi->end = i + 1 < np ? st[i + 1] : end;
-        Bi->ncols = c->ncols;
-        if (!(ci->cline = lt_malloc((size_t)ci->cline_cap * sizeof *ci->cline)) ||
-            cols_init(Bi, mark) != LT_OK) {
-            rc = LT_ENOMEM;
-            break;
-        }
-        /* A few records on this thread: the previous piece's last fields
-         * are read a word at a time up to 7 bytes past their end, so the
-         * bytes written there go first (32 records are >= 64 bytes); and
-         * they size the piece's offsets and arrays, allocated here because
-         * another thread's malloc arena gives its pages back on free and
-         * faults them in again on every parse. */
-        P[i].rc = csv_tokenize(ci, 32);
-        if (P[i].rc == LT_OK && ci->nrec > 0)
-            P[i].rc = cols_reserve(Bi, ci->nrec);
-        if (P[i].rc != LT_OK && !ci->err_rc)
-            snprintf(P[i].msg, sizeof P[i].msg, "%s", lt_last_error());
-    }
+    for (int i = 1; i < np && rc == LT_OK; i++)
+        rc = piece_init(&P[i], c, st[i], i + 1 < np ? st[i + 1] : end, chunk, mark);
     if (rc == LT_OK) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
         for (int i = 0; i < np; i++) {

@@ -294,9 +294,8 @@ static int gbdt_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const fl
     gbdt *m = (gbdt *)mm;
     const int K = gbdt_nout(mm), kind = loss_kind(m);
     const int nclass = mm->task == LT_TASK_CLASSIFICATION ? mm->nclass : 0;
-    if (n > TG_MAX_ROWS)
-        return lt_error(LT_ELIMIT, "gbdt: at most %d training rows (got %lld)", TG_MAX_ROWS,
-                        (long long)n);
+    if (tg_rows_fit("gbdt", n))
+        return LT_ELIMIT;
     fit_buf b = {0};
     int rc = LT_OK;
     lt_forest_clear(&m->f);

@@ -64,9 +64,8 @@ static int rf_fit(lt_model *mm, const float *X, int64_t n, int64_t d, const floa
     const int T = m->n_estimators;
     if (C > 62)
         return lt_error(LT_EUNSUPPORTED, "rf: at most 62 classes (got %d)", C);
-    if (n > TG_MAX_ROWS)
-        return lt_error(LT_ELIMIT, "rf: at most %d training rows (got %lld)", TG_MAX_ROWS,
-                        (long long)n);
+    if (tg_rows_fit("rf", n))
+        return LT_ELIMIT;
     lt_forest_clear(&m->f);
     tb_bins edges = {0};
     float *sw = lt_malloc(sizeof(float) * (size_t)n);

@@ -155,9 +155,9 @@ static inline int cell_of(const bin_guide *g, float v)
     return t <= 0 ? 0 : t >= TB_CELLS - 1 ? TB_CELLS - 1 : (int)t;
 }
 
+/* Guide g (zeroed: no guide) for the nb edges e, its table in start (TB_CELLS). */
 static void guide_init(bin_guide *g, const float *e, int nb, uint8_t *start)
 {
-    g->scale = 0;
     g->start = start;
     const float lo = e[0], hi = e[nb - 2 > 0 ? nb - 2 : 0];
     const float scale = (float)TB_CELLS / (hi - lo);
@@ -192,15 +192,16 @@ static inline int bin_guided(const bin_guide *g, const float *e, int nb, float v
 void tb_apply(const tb_bins *b, const float *X, const int64_t *rows, int64_t n, uint8_t *out)
 {
     const int64_t d = b->d;
-    // Guides cost 4 KB per feature: up to 4096 features (16 MB), then binary search.
-    bin_guide *g = d <= 4096 ? lt_malloc(sizeof(bin_guide) * (size_t)d) : NULL;
-    uint8_t *starts = g ? lt_malloc((size_t)TB_CELLS * (size_t)d) : NULL;
-    for (int64_t j = 0; j < d; j++) {
-        if (g && starts)
-            guide_init(&g[j], b->edges + j * TB_STRIDE, b->nbins[j], starts + j * TB_CELLS);
-        else if (g)
-            g[j].scale = 0;
+    // Guides cost 4 KB per feature: up to 4096 features (16 MB), then (or without the
+    // memory, which is no error: plain malloc) binary search.
+    bin_guide *g = d <= 4096 ? calloc((size_t)d, sizeof *g) : NULL;  // scale 0: no guide
+    uint8_t *starts = g ? malloc((size_t)TB_CELLS * (size_t)d) : NULL;
+    if (!starts) {
+        free(g);
+        g = NULL;
     }
+    for (int64_t j = 0; g && j < d; j++)
+        guide_init(&g[j], b->edges + j * TB_STRIDE, b->nbins[j], starts + j * TB_CELLS);
     // Row-major in and out: both read and written once in order.
 #pragma omp parallel for schedule(static) if (n * d > 100000)
     for (int64_t i = 0; i < n; i++) {

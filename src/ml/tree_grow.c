@@ -947,6 +947,14 @@ static int grow_levels(tg_work *w, const tg_input *in, const tg_params *p, tg_ro
     return rc;
 }
 
+int tg_rows_fit(const char *model, int64_t n)
+{
+    if (n > TG_MAX_ROWS)
+        return lt_error(LT_ELIMIT, "%s: at most %d training rows (got %lld)", model, TG_MAX_ROWS,
+                        (long long)n);
+    return LT_OK;
+}
+
 int tg_grow(tg_work *w, const tg_input *in, const tg_params *p, tg_row *rows, int64_t nrows,
             const int *feats, int nf, lt_rng *rng)
 {

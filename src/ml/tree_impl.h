@@ -101,6 +101,9 @@ void tg_work_free(tg_work *w);
  * more are refused). */
 typedef int32_t tg_row;
 #define TG_MAX_ROWS INT32_MAX
+/* LT_OK if n training rows fit tg_row, else LT_ELIMIT with a message
+ * naming the model. */
+int tg_rows_fit(const char *model, int64_t n);
 
 /* Grow one tree on rows[0..nrows) (ascending; reordered in place) using
  * the features feats[0..nf). rng draws the per-split feature subsets
